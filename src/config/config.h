@@ -1,0 +1,82 @@
+// The configuration tree of srm-dist. The default member initialisers ARE the documented
+// defaults: `srm-dist --help` and the shipped configs are generated/checked against them.
+// Validation and the key table live in config_fields.h; loading in config_loader.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace srm {
+
+struct DataConfig {
+  std::string dataset = "rings";  // rings | gmm | fashion_mnist | cifar10 | hdf5
+  std::string path;               // file or folder; empty = the dataset's default location
+  int64_t image_size = 32;        // images are resized (once, at load) to this side length
+  int64_t max_examples = 0;       // use only the first N examples (0 = all)
+  int64_t toy_examples = 20000;   // points drawn for the 2-D toy datasets
+  double toy_noise = 0.02;        // std of the toy data around its rings / mixture centres
+};
+
+struct ModelConfig {
+  std::string type = "auto";  // auto (mlp for 2-D data, convnet for images) | convnet | mlp
+  int64_t n_f = 64;           // feature maps of the first conv layer (paper's n_f)
+  double leaky_slope = 0.2;   // LeakyReLU negative slope (paper: 0.2)
+  int64_t max_channel_mult = 8;  // channels of stride-2 layer i: n_f * min(2^i, this)
+  int64_t mlp_hidden = 128;   // width of the MLP energy (2-D data)
+  int64_t mlp_layers = 3;     // hidden layers of the MLP energy
+  std::string mlp_activation = "leaky_relu";  // leaky_relu (slope leaky_slope) | silu
+};
+
+struct SamplerConfig {
+  std::string method = "langevin";  // langevin
+  int64_t steps = 100;              // K
+  // x <- x + step_size * df/dx + noise * N(0, I). The paper's eq. (4) with time step dt is
+  // step_size = dt/2, noise = sqrt(dt); its public code uses step_size 1, noise 0.01.
+  double step_size = 1.0;
+  double noise = 0.01;
+  std::string init = "uniform";  // p0: uniform on [-1,1] | gaussian N(0, I)
+};
+
+struct TrainConfig {
+  int64_t iterations = 2000;
+  int64_t batch_size = 64;    // global batch m (split over ranks)
+  double lr = 1e-4;           // Adam learning rate
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double data_noise = 0.03;   // sigma of the noise added to observed examples
+  // Annealing (paper 5.1): from anneal_start * iterations on, lr and data_noise decay
+  // linearly to lr_final and data_noise_final at the last iteration. 1 = no annealing.
+  double anneal_start = 1.0;
+  double lr_final = 1e-5;
+  double data_noise_final = 0.01;
+  int64_t seed = 1;
+  std::string device = "auto";  // auto | cpu | cuda
+  int64_t threads = 0;          // CPU intra-op threads (0 = LibTorch's default)
+};
+
+struct OutputConfig {
+  std::string dir;                 // run directory; empty = runs/<dataset>-<UTC date-time>
+  int64_t log_every = 10;          // progress line and metrics flush
+  int64_t sample_every = 100;      // sample batch into the archive + PNG grid
+  int64_t checkpoint_every = 500;  // parameters into the archive
+  int64_t samples_kept = 64;       // how many samples of a batch are stored / drawn
+  bool overwrite = false;          // reuse a run directory that already holds an archive
+};
+
+struct DistConfig {
+  std::string backend = "auto";  // auto | single
+};
+
+struct Config {
+  DataConfig data;
+  ModelConfig model;
+  SamplerConfig sampler;
+  TrainConfig train;
+  OutputConfig output;
+  DistConfig dist;
+};
+
+// True for the 2-D point datasets (which use the MLP energy by default).
+bool is_toy_dataset(const std::string& dataset);
+
+}  // namespace srm

@@ -1,0 +1,156 @@
+// The configuration key table (see config_fields.h): ranges, choices and help per key.
+#include "config/config_fields.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+
+namespace srm {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+ConfigField numeric(std::string key, FieldRef ref, double min, double max, std::string help) {
+  ConfigField field;
+  field.key = std::move(key);
+  field.ref = ref;
+  field.min = min;
+  field.max = max;
+  field.help = std::move(help);
+  return field;
+}
+
+ConfigField text(std::string key, std::string* ref, std::vector<std::string> choices,
+                 std::string help) {
+  ConfigField field;
+  field.key = std::move(key);
+  field.ref = ref;
+  field.choices = std::move(choices);
+  field.help = std::move(help);
+  return field;
+}
+
+ConfigField flag(std::string key, bool* ref, std::string help) {
+  ConfigField field;
+  field.key = std::move(key);
+  field.ref = ref;
+  field.help = std::move(help);
+  return field;
+}
+
+std::string number_text(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+bool is_toy_dataset(const std::string& dataset) { return dataset == "rings" || dataset == "gmm"; }
+
+std::string ConfigField::section() const { return key.substr(0, key.find('.')); }
+
+std::string ConfigField::type_name() const {
+  struct Visitor {
+    std::string operator()(int64_t*) const { return "integer"; }
+    std::string operator()(double*) const { return "number"; }
+    std::string operator()(bool*) const { return "boolean"; }
+    std::string operator()(std::string*) const { return "string"; }
+  };
+  return std::visit(Visitor{}, ref);
+}
+
+std::string ConfigField::allowed() const {
+  if (std::holds_alternative<bool*>(ref)) return "true or false";
+  if (std::holds_alternative<std::string*>(ref)) {
+    if (choices.empty()) return "any string";
+    return fmt::format("one of: {}", fmt::join(choices, ", "));
+  }
+  const std::string article = std::holds_alternative<int64_t*>(ref) ? "an integer" : "a number";
+  return fmt::format("{} in [{}, {}]", article, number_text(min), number_text(max));
+}
+
+std::string ConfigField::value_text() const {
+  struct Visitor {
+    std::string operator()(int64_t* v) const { return std::to_string(*v); }
+    std::string operator()(double* v) const { return fmt::format("{}", *v); }
+    std::string operator()(bool* v) const { return *v ? "true" : "false"; }
+    std::string operator()(std::string* v) const { return fmt::format("\"{}\"", *v); }
+  };
+  return std::visit(Visitor{}, ref);
+}
+
+std::vector<std::string> config_sections() {
+  return {"data", "model", "sampler", "train", "output", "dist"};
+}
+
+std::vector<ConfigField> config_fields(Config& c) {
+  const double big = 1e12;
+  return {
+      text("data.dataset", &c.data.dataset, {"rings", "gmm", "fashion_mnist", "cifar10", "hdf5"},
+           "training data"),
+      text("data.path", &c.data.path, {},
+           "data file or folder (empty: Fashion-MNIST from the Debian package; required for "
+           "cifar10 and hdf5)"),
+      numeric("data.image_size", &c.data.image_size, 8, 256,
+              "image side length; images are resized once at load (power of two)"),
+      numeric("data.max_examples", &c.data.max_examples, 0, big,
+              "use the first N examples only (0 = all)"),
+      numeric("data.toy_examples", &c.data.toy_examples, 16, 1e8, "points of the 2-D toy data"),
+      numeric("data.toy_noise", &c.data.toy_noise, 0, 1, "std of the 2-D toy data"),
+
+      text("model.type", &c.model.type, {"auto", "convnet", "mlp"},
+           "energy network (auto: mlp for 2-D data, convnet for images)"),
+      numeric("model.n_f", &c.model.n_f, 1, 4096, "feature maps of the first conv layer"),
+      numeric("model.leaky_slope", &c.model.leaky_slope, 0, 1, "LeakyReLU negative slope"),
+      numeric("model.max_channel_mult", &c.model.max_channel_mult, 1, 64,
+              "cap on the channel multiplier of deep stride-2 layers"),
+      numeric("model.mlp_hidden", &c.model.mlp_hidden, 1, 65536, "width of the MLP energy"),
+      numeric("model.mlp_layers", &c.model.mlp_layers, 1, 64, "hidden layers of the MLP energy"),
+      text("model.mlp_activation", &c.model.mlp_activation, {"leaky_relu", "silu"},
+           "activation of the MLP energy (leaky_relu uses model.leaky_slope)"),
+
+      text("sampler.method", &c.sampler.method, {"langevin"}, "MCMC transition"),
+      numeric("sampler.steps", &c.sampler.steps, 0, 100000, "K, Langevin steps per chain"),
+      numeric("sampler.step_size", &c.sampler.step_size, 0, kInf,
+              "drift coefficient s in x += s*df/dx + noise*N(0,I)"),
+      numeric("sampler.noise", &c.sampler.noise, 0, kInf, "noise scale of each Langevin step"),
+      text("sampler.init", &c.sampler.init, {"uniform", "gaussian"},
+           "p0: uniform on [-1,1] or standard Gaussian"),
+
+      numeric("train.iterations", &c.train.iterations, 1, big, "parameter updates T"),
+      numeric("train.batch_size", &c.train.batch_size, 1, 1e7,
+              "global batch m (observed and synthesized examples each)"),
+      numeric("train.lr", &c.train.lr, 0, 10, "Adam learning rate"),
+      numeric("train.beta1", &c.train.beta1, 0, 0.999999, "Adam beta1"),
+      numeric("train.beta2", &c.train.beta2, 0, 0.999999999, "Adam beta2"),
+      numeric("train.data_noise", &c.train.data_noise, 0, 10,
+              "sigma of Gaussian noise added to observed examples"),
+      numeric("train.anneal_start", &c.train.anneal_start, 0, 1,
+              "fraction of training after which lr and data_noise decay linearly (1 = never)"),
+      numeric("train.lr_final", &c.train.lr_final, 0, 10, "learning rate at the last iteration"),
+      numeric("train.data_noise_final", &c.train.data_noise_final, 0, 10,
+              "data noise at the last iteration"),
+      numeric("train.seed", &c.train.seed, 0, 9.2e18, "seed of all random streams"),
+      text("train.device", &c.train.device, {"auto", "cpu", "cuda"},
+           "where to train (auto: cuda when a GPU is visible)"),
+      numeric("train.threads", &c.train.threads, 0, 1024,
+              "CPU threads per rank (0 = LibTorch's default)"),
+
+      text("output.dir", &c.output.dir, {}, "run directory (empty: runs/<dataset>-<UTC date-time>)"),
+      numeric("output.log_every", &c.output.log_every, 1, big, "iterations between progress lines"),
+      numeric("output.sample_every", &c.output.sample_every, 1, big,
+              "iterations between stored sample batches"),
+      numeric("output.checkpoint_every", &c.output.checkpoint_every, 1, big,
+              "iterations between checkpoints"),
+      numeric("output.samples_kept", &c.output.samples_kept, 1, 100000,
+              "samples per stored batch and PNG grid"),
+      flag("output.overwrite", &c.output.overwrite,
+           "replace an existing run in output.dir instead of refusing to start"),
+
+      text("dist.backend", &c.dist.backend, {"auto", "single"},
+           "gradient communication (auto: the single-process backend for one rank)"),
+  };
+}
+
+}  // namespace srm

@@ -1,0 +1,25 @@
+// PNG pictures of samples, written with stb_image_write: a grid for image batches and a
+// scatter plot for 2-D points.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+namespace srm {
+
+// images: float (B, C, H, W) in [-1, 1] (C = 1 or 3) -> uint8 (rows, cols, C) grid, about
+// square, with `padding` pixels of black between images.
+at::Tensor image_grid(const at::Tensor& images, int64_t padding = 2);
+
+// points: float (N, 2) -> uint8 (size, size, 3): white background, points in blue, the
+// square [-extent, extent]^2 mapped to the picture, grey axes.
+at::Tensor scatter_plot(const at::Tensor& points, int64_t size = 512, double extent = 1.1);
+
+// Writes uint8 (H, W, C) as PNG; throws std::runtime_error naming the path on failure.
+void write_png(const std::string& path, const at::Tensor& hwc);
+
+// Grid for (B, C, H, W), scatter plot for (N, 2).
+void write_samples_png(const std::string& path, const at::Tensor& samples);
+
+}  // namespace srm

@@ -1,0 +1,56 @@
+// The run's HDF5 archive (layout in docs/archive.md):
+//   /                 attrs: format, srm_dist_version, config (YAML), world_size, created_utc,
+//                            example_shape
+//   /samples/images   float32 (N, B, ...example) extendible, chunked per batch, gzip
+//   /samples/iteration int64 (N)
+//   /metrics          compound table, one row per iteration (IterationMetrics' fields)
+//   /checkpoints/iter_XXXXXXXX/<named_parameters() key>  float32, attr iteration
+// The file is opened for each append and closed right after (HDF5 file locking off), so
+// h5dump and h5py can open it between writes; only rank 0 writes.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "trainer/iteration_metrics.h"
+
+namespace srm {
+
+struct ArchiveHeader {
+  std::string config_yaml;
+  std::string version;
+  int world_size = 1;
+  std::vector<int64_t> example_shape;
+};
+
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+class RunArchive {
+ public:
+  // Creates (truncating) the archive at `path` with its header and empty groups.
+  static RunArchive create(const std::string& path, const ArchiveHeader& header);
+
+  const std::string& path() const { return path_; }
+
+  // samples: float (B, ...example) on any device; appended as one row of /samples/images.
+  void append_samples(int64_t iteration, const at::Tensor& samples) const;
+  void append_metrics(const std::vector<IterationMetrics>& rows) const;
+  void write_checkpoint(int64_t iteration, const NamedTensors& parameters) const;
+
+ private:
+  explicit RunArchive(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// Reading helpers (used by tests and, later, `srm-dist inspect`).
+int64_t archive_sample_batches(const std::string& path);
+at::Tensor archive_read_sample_batch(const std::string& path, int64_t index);
+std::vector<IterationMetrics> archive_read_metrics(const std::string& path);
+std::vector<int64_t> archive_checkpoint_iterations(const std::string& path);
+NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration);
+std::string archive_string_attribute(const std::string& path, const std::string& name);
+
+}  // namespace srm

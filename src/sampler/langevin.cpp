@@ -1,0 +1,28 @@
+// Short-run Langevin sampler (see langevin.h).
+#include "sampler/langevin.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+
+namespace srm {
+
+at::Tensor energy_input_gradient(EnergyNet& energy, const at::Tensor& x) {
+  at::Tensor leaf = x.detach().requires_grad_(true);
+  at::Tensor f = energy.forward(leaf).sum();
+  return torch::autograd::grad({f}, {leaf})[0];
+}
+
+ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, at::Generator& gen) const {
+  at::Tensor x = x0.detach().clone();
+  at::Tensor grad_norm_sum = at::zeros({}, x.options());
+  for (int64_t k = 0; k < settings_.steps; ++k) {
+    at::Tensor grad = energy_input_gradient(energy, x);
+    grad_norm_sum += grad.flatten(1).norm(2, {1}).mean();
+    x.add_(grad, settings_.step_size);
+    if (settings_.noise > 0) x.add_(at::randn(x.sizes(), gen, x.options()), settings_.noise);
+  }
+  const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
+  return {x, grad_norm_sum / steps};
+}
+
+}  // namespace srm

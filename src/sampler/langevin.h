@@ -1,0 +1,40 @@
+// Short-run Langevin dynamics toward exp(f):  x <- x + step_size * df/dx + noise * N(0, I),
+// K times, from a given start. Only input gradients are computed: the parameters' .grad are
+// never touched. Knows nothing of ranks or training.
+#pragma once
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include "model/energy_net.h"
+
+namespace srm {
+
+struct LangevinSettings {
+  int64_t steps = 100;     // K
+  double step_size = 1.0;  // drift coefficient
+  double noise = 0.01;     // noise scale (0 = deterministic gradient ascent, u = 0)
+};
+
+struct ChainResult {
+  at::Tensor samples;         // x_K, detached, same shape as the start
+  at::Tensor mean_grad_norm;  // scalar: mean over steps and chains of ||df/dx||_2 (paper Tab. 2)
+};
+
+class LangevinSampler {
+ public:
+  explicit LangevinSampler(LangevinSettings settings) : settings_(settings) {}
+
+  // Runs K steps from x0 (B, ...). `gen` drives the noise.
+  ChainResult run(EnergyNet& energy, const at::Tensor& x0, at::Generator& gen) const;
+
+  const LangevinSettings& settings() const { return settings_; }
+
+ private:
+  LangevinSettings settings_;
+};
+
+// df/dx at x for every example: (B, ...). The graph is freed; parameters' grads untouched.
+at::Tensor energy_input_gradient(EnergyNet& energy, const at::Tensor& x);
+
+}  // namespace srm

@@ -1,0 +1,19 @@
+// Annealing schedule (see schedule.h).
+#include "trainer/schedule.h"
+
+#include <algorithm>
+
+namespace srm {
+
+Annealed annealed_at(const TrainConfig& train, int64_t iteration) {
+  const double total = static_cast<double>(train.iterations);
+  const double start = train.anneal_start * total;
+  const double last = total - 1;
+  double progress = 0;  // 0 before the anneal, 1 at the last iteration
+  if (train.anneal_start < 1.0 && iteration >= start)
+    progress = last > start ? std::min(1.0, (iteration - start) / (last - start)) : 1.0;
+  return {train.lr + (train.lr_final - train.lr) * progress,
+          train.data_noise + (train.data_noise_final - train.data_noise) * progress};
+}
+
+}  // namespace srm

@@ -1,0 +1,40 @@
+// One iteration of Algorithm 1 (see train_step.h).
+#include "trainer/train_step.h"
+
+#include <torch/optim/optimizer.h>
+
+#include <ATen/ATen.h>
+
+namespace srm {
+
+TrainStep::TrainStep(EnergyNet& energy, torch::optim::Optimizer& optimizer, LangevinSampler sampler,
+                     InitKind init, GradientHook hook)
+    : energy_(energy), optimizer_(optimizer), sampler_(sampler), init_(init), hook_(std::move(hook)) {}
+
+StepResult TrainStep::run(const at::Tensor& observed, double data_noise, at::Generator& gen) {
+  const int64_t batch = observed.size(0);
+  std::vector<int64_t> example_shape(observed.sizes().begin() + 1, observed.sizes().end());
+  at::Tensor x_pos = observed;
+  if (data_noise > 0) x_pos = observed + data_noise * at::randn(observed.sizes(), gen, observed.options());
+  const at::Tensor x0 = draw_initial(init_, batch, example_shape, gen, observed.options());
+  ChainResult chain = sampler_.run(energy_, x0, gen);
+
+  optimizer_.zero_grad();
+  const at::Tensor f_pos = energy_.forward(x_pos).mean();
+  const at::Tensor f_neg = energy_.forward(chain.samples).mean();
+  const at::Tensor loss = f_neg - f_pos;
+  loss.backward();
+
+  std::vector<at::Tensor> parameters = energy_.parameters();
+  if (hook_) hook_(parameters);
+  at::Tensor grad_sq = at::zeros({}, observed.options());
+  for (const auto& p : parameters)
+    if (p.grad().defined()) grad_sq += p.grad().pow(2).sum();
+  optimizer_.step();
+
+  at::Tensor stats = at::stack({loss.detach(), f_pos.detach(), f_neg.detach(),
+                                chain.mean_grad_norm.detach(), grad_sq.sqrt()});
+  return {chain.samples, stats};
+}
+
+}  // namespace srm

@@ -1,0 +1,46 @@
+// The training loop of Algorithm 1 on one process: batches from the BatchPlan, TrainStep per
+// iteration, annealing, diagnostics with the divergence check, the progress line, and the
+// periodic samples / metrics / checkpoints handed to RunOutputs. Everything is injected.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "config/config.h"
+#include "data/dataset.h"
+#include "io/run_outputs.h"
+#include "model/energy_net.h"
+#include "trainer/iteration_metrics.h"
+#include "trainer/train_step.h"
+
+namespace srm {
+
+struct TrainingSummary {
+  IterationMetrics last;
+  at::Tensor last_samples;  // x- of the final iteration (this rank's shard), on the CPU
+  double seconds = 0;
+};
+
+class Trainer {
+ public:
+  // outputs may be null (no files written); progress may be null (silent).
+  Trainer(const Config& config, const Dataset& data, std::shared_ptr<EnergyNet> energy,
+          c10::Device device, const RunOutputs* outputs, std::FILE* progress);
+
+  TrainingSummary run();
+
+ private:
+  Config config_;
+  const Dataset& data_;
+  std::shared_ptr<EnergyNet> energy_;
+  c10::Device device_;
+  const RunOutputs* outputs_;
+  std::FILE* progress_;
+};
+
+// "name -> tensor" for every parameter, in named_parameters() order and naming.
+NamedTensors named_parameters_of(EnergyNet& energy);
+
+}  // namespace srm

@@ -1,0 +1,31 @@
+// Small energies with closed-form gradients, for tests that need exact expected values.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "model/energy_net.h"
+
+namespace srm::test {
+
+// f(x) = w . flatten(x) + b: df/dx = w everywhere, df/dw = x, df/db = 1.
+class LinearEnergy : public EnergyNet {
+ public:
+  explicit LinearEnergy(torch::Tensor w) {
+    w_ = register_parameter("w", w);
+    b_ = register_parameter("b", torch::zeros({1}));
+  }
+  torch::Tensor forward(const torch::Tensor& x) override { return x.flatten(1).matmul(w_) + b_; }
+  torch::Tensor w_, b_;
+};
+
+// f(x) = NaN for every input: drives the divergence check.
+class NanEnergy : public EnergyNet {
+ public:
+  NanEnergy() { a_ = register_parameter("a", torch::ones({1})); }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    return x.flatten(1).sum(1) * a_ * std::numeric_limits<float>::quiet_NaN();
+  }
+  torch::Tensor a_;
+};
+
+}  // namespace srm::test
