@@ -1,29 +1,40 @@
-// srm-dist entry point: parse the command line, run the command, report errors as one line.
+// srm-dist entry point: MPI session (when launched by mpirun/srun), parse the command line,
+// run the command. Any error on any rank is printed as "[rank R@host] ..." and ends the whole
+// job (MPI_Abort), so no rank is left waiting in a collective.
 #include <fmt/format.h>
 
 #include <exception>
 
 #include "cli/cli.h"
+#include "comm/mpi_session.h"
 #include "commands/train_command.h"
 #include "srm_version.h"
 
 int main(int argc, char** argv) {
+  srm::MpiSession session(&argc, &argv);
+  const auto fail = [&session](int code, const std::string& message) {
+    if (session.world_size() > 1) {
+      fmt::print(stderr, "[rank {}@{}] srm-dist: {}\n", session.rank(), session.host(), message);
+      std::fflush(stderr);
+      session.abort(code);
+    }
+    fmt::print(stderr, "srm-dist: {}\n", message);
+    return code;
+  };
   try {
     const srm::CliArgs args = srm::parse_cli(argc, argv);
     if (args.help) {
-      fmt::print("{}", srm::help_text());
+      if (session.rank() == 0) fmt::print("{}", srm::help_text());
       return 0;
     }
     if (args.version) {
-      fmt::print("srm-dist {}\n", SRM_DIST_VERSION);
+      if (session.rank() == 0) fmt::print("srm-dist {}\n", SRM_DIST_VERSION);
       return 0;
     }
-    return srm::run_train_command(args);
+    return srm::run_train_command(args, session);
   } catch (const srm::CliError& e) {
-    fmt::print(stderr, "srm-dist: {}\nRun 'srm-dist --help' for the options.\n", e.what());
-    return 2;
+    return fail(2, std::string(e.what()) + "\nRun 'srm-dist --help' for the options.");
   } catch (const std::exception& e) {
-    fmt::print(stderr, "srm-dist: error: {}\n", e.what());
-    return 1;
+    return fail(1, std::string("error: ") + e.what());
   }
 }

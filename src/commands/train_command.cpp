@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <ctime>
+#include <map>
 
+#include "comm/make_communicator.h"
 #include "config/config_loader.h"
 #include "data/dataset_factory.h"
 #include "io/progress_line.h"
@@ -19,45 +22,90 @@
 namespace srm {
 namespace {
 
-std::string default_run_dir(const std::string& dataset) {
+std::string default_run_dir(const std::string& dataset, const MpiSession& session) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  return fmt::format("runs/{}-{}", dataset, stamp);
+  // Every rank must agree on the name: rank 0's clock decides.
+  return session.all_gather(fmt::format("runs/{}-{}", dataset, stamp)).front();
+}
+
+// Rank 0 prints: world size, backend, versions, and per rank host / local rank / device.
+// Fails when two ranks of one host would share a GPU.
+void startup_table(const MpiSession& session, const Communicator& comm, const c10::Device& device) {
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  const std::string mine = fmt::format("{}|{}|{}|{}", session.host(), session.local_rank(), device.str(),
+                                       visible ? visible : "");
+  const auto all = session.all_gather(mine);
+  std::map<std::string, int> gpu_owner;
+  for (int r = 0; r < static_cast<int>(all.size()); ++r) {
+    const auto first = all[r].find('|'), second = all[r].find('|', first + 1), third = all[r].find('|', second + 1);
+    const std::string host = all[r].substr(0, first), dev = all[r].substr(second + 1, third - second - 1);
+    if (dev.rfind("cuda", 0) != 0) continue;
+    const std::string key = host + "|" + dev + "|" + all[r].substr(third + 1);
+    if (gpu_owner.count(key))
+      throw std::runtime_error(fmt::format("ranks {} and {} on host {} would share GPU {} (CUDA_VISIBLE_DEVICES=\"{}\"): "
+                                           "bind one GPU per rank", gpu_owner[key], r, host, dev,
+                                           all[r].substr(third + 1)));
+    gpu_owner[key] = r;
+  }
+  if (comm.rank() != 0) return;
+  std::string table = fmt::format("world size {} | backend {} | LibTorch {} | {} | NCCL {}\n", comm.world_size(),
+                                  comm.backend_name(), TORCH_VERSION,
+                                  session.active() ? mpi_library_version() : "MPI not initialised (one rank)",
+                                  nccl_available() ? nccl_version() : "not built");
+  table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", "rank", "host", "local rank", "device");
+  for (int r = 0; r < static_cast<int>(all.size()); ++r) {
+    const auto first = all[r].find('|'), second = all[r].find('|', first + 1), third = all[r].find('|', second + 1);
+    table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", r, all[r].substr(0, first),
+                         all[r].substr(first + 1, second - first - 1), all[r].substr(second + 1, third - second - 1));
+  }
+  fmt::print("{}", table);
 }
 
 }  // namespace
 
-int run_train_command(const CliArgs& args) {
+int run_train_command(const CliArgs& args, const MpiSession& session) {
   Config config = load_config(args.config_path, args.overrides);
-  if (config.output.dir.empty()) config.output.dir = default_run_dir(config.data.dataset);
+  if (config.output.dir.empty()) config.output.dir = default_run_dir(config.data.dataset, session);
   if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
+  const bool leader = session.rank() == 0;
   const std::string resolved = to_yaml(config);
-  fmt::print("srm-dist {} | LibTorch {} | resolved config:\n{}\n", SRM_DIST_VERSION, TORCH_VERSION, resolved);
+  if (leader) fmt::print("srm-dist {} | resolved config:\n{}\n", SRM_DIST_VERSION, resolved);
 
-  const c10::Device device = select_device(config.train.device);
+  const c10::Device device = select_device(config.train.device, session.local_rank(), session.local_size());
+  auto comm = make_communicator(config.dist.backend, session, device);
+  startup_table(session, *comm, device);
   const auto data = open_dataset(config.data, static_cast<uint64_t>(config.train.seed));
+  torch::manual_seed(static_cast<uint64_t>(config.train.seed));  // reproducible initial weights
   auto energy = make_energy_net(config.model, data->example_shape());
   int64_t parameter_count = 0;
   for (const auto& p : energy->parameters()) parameter_count += p.numel();
-  log_line(0, "data: " + data->describe());
-  log_line(0, fmt::format("model: {} parameters on {}; {} threads", parameter_count, device.str(), torch::get_num_threads()));
+  if (leader) {
+    log_line(0, "data: " + data->describe());
+    log_line(0, fmt::format("model: {} parameters; {} CPU threads per rank", parameter_count, torch::get_num_threads()));
+  }
 
-  ArchiveHeader header;
-  header.config_yaml = resolved;
-  header.version = SRM_DIST_VERSION;
-  header.world_size = 1;
-  header.example_shape = data->example_shape();
-  const RunOutputs outputs(config.output.dir, config.output.overwrite, header);
-  log_line(0, "run directory: " + outputs.dir());
+  std::unique_ptr<RunOutputs> outputs;
+  if (leader) {
+    ArchiveHeader header;
+    header.config_yaml = resolved;
+    header.version = SRM_DIST_VERSION;
+    header.world_size = comm->world_size();
+    header.example_shape = data->example_shape();
+    outputs = std::make_unique<RunOutputs>(config.output.dir, config.output.overwrite, header);
+    log_line(0, "run directory: " + outputs->dir());
+  }
+  comm->barrier();  // no rank trains before rank 0 has its run directory
 
-  Trainer trainer(config, *data, energy, device, &outputs, stdout);
+  Trainer trainer(config, *data, energy, device, *comm, outputs.get(), leader ? stdout : nullptr);
   const TrainingSummary summary = trainer.run();
-  log_line(0, fmt::format("done: {} iterations in {} ({:.3f} s/iteration); samples in {}/samples/latest.png",
-                          summary.last.iteration, ProgressLine::format_duration(summary.seconds),
-                          summary.seconds / static_cast<double>(summary.last.iteration), outputs.dir()));
+  if (leader)
+    log_line(0, fmt::format("done: {} iterations in {} ({:.3f} s/iteration); samples in {}/samples/latest.png",
+                            summary.last.iteration, ProgressLine::format_duration(summary.seconds),
+                            summary.seconds / static_cast<double>(summary.last.iteration), outputs->dir()));
   return 0;
 }
 

@@ -1,12 +1,14 @@
-// `srm-dist train` (the default command): config -> dataset -> energy net -> Trainer, with
-// the resolved config printed at start and the run directory written as it goes.
+// `srm-dist train` (the default command): config -> dataset -> energy net -> communicator ->
+// Trainer. Rank 0 prints the resolved config and the start-up table and writes the run
+// directory; every rank trains its shard.
 #pragma once
 
 #include "cli/cli.h"
+#include "comm/mpi_session.h"
 
 namespace srm {
 
 // Returns the process exit code.
-int run_train_command(const CliArgs& args);
+int run_train_command(const CliArgs& args, const MpiSession& session);
 
 }  // namespace srm

@@ -43,6 +43,7 @@ struct TrainConfig {
   double lr = 1e-4;           // Adam learning rate
   double beta1 = 0.9;
   double beta2 = 0.999;
+  double adam_eps = 1e-8;
   double data_noise = 0.03;   // sigma of the noise added to observed examples
   // Annealing (paper 5.1): from anneal_start * iterations on, lr and data_noise decay
   // linearly to lr_final and data_noise_final at the last iteration. 1 = no annealing.
@@ -64,7 +65,9 @@ struct OutputConfig {
 };
 
 struct DistConfig {
-  std::string backend = "auto";  // auto | single
+  std::string backend = "auto";          // auto | single | mpi | nccl
+  std::string chain_seeding = "rank";    // rank | global_index
+  int64_t check_every = 100;             // parameter checksum across ranks (0 = never)
 };
 
 struct Config {

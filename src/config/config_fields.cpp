@@ -124,6 +124,7 @@ std::vector<ConfigField> config_fields(Config& c) {
       numeric("train.lr", &c.train.lr, 0, 10, "Adam learning rate"),
       numeric("train.beta1", &c.train.beta1, 0, 0.999999, "Adam beta1"),
       numeric("train.beta2", &c.train.beta2, 0, 0.999999999, "Adam beta2"),
+      numeric("train.adam_eps", &c.train.adam_eps, 0, 1, "Adam epsilon"),
       numeric("train.data_noise", &c.train.data_noise, 0, 10,
               "sigma of Gaussian noise added to observed examples"),
       numeric("train.anneal_start", &c.train.anneal_start, 0, 1,
@@ -148,8 +149,13 @@ std::vector<ConfigField> config_fields(Config& c) {
       flag("output.overwrite", &c.output.overwrite,
            "replace an existing run in output.dir instead of refusing to start"),
 
-      text("dist.backend", &c.dist.backend, {"auto", "single"},
-           "gradient communication (auto: the single-process backend for one rank)"),
+      text("dist.backend", &c.dist.backend, {"auto", "single", "mpi", "nccl"},
+           "gradient communication (auto: single for one rank, nccl on CUDA, mpi on CPU)"),
+      text("dist.chain_seeding", &c.dist.chain_seeding, {"rank", "global_index"},
+           "chain noise: per-rank streams, or keyed to the global sample index (W ranks "
+           "reproduce the 1-rank run; costs the global batch's random draws on every rank)"),
+      numeric("dist.check_every", &c.dist.check_every, 0, 1e12,
+              "iterations between cross-rank parameter checksums (0 = never)"),
   };
 }
 

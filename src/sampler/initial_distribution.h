@@ -2,11 +2,12 @@
 // paper's choice) or a standard Gaussian.
 #pragma once
 
-#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
 #include <string>
 #include <vector>
+
+#include "sampler/noise_stream.h"
 
 namespace srm {
 
@@ -14,8 +15,8 @@ enum class InitKind { Uniform, Gaussian };
 
 InitKind parse_init_kind(const std::string& name);  // "uniform" | "gaussian"
 
-// Draws `count` examples of `example_shape` on the generator's device: (count, ...shape).
+// Draws `count` examples of `example_shape`: (count, ...shape).
 at::Tensor draw_initial(InitKind kind, int64_t count, const std::vector<int64_t>& example_shape,
-                        at::Generator& gen, const at::TensorOptions& options);
+                        NoiseStream& noise, const at::TensorOptions& options);
 
 }  // namespace srm

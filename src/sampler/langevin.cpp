@@ -12,14 +12,15 @@ at::Tensor energy_input_gradient(EnergyNet& energy, const at::Tensor& x) {
   return torch::autograd::grad({f}, {leaf})[0];
 }
 
-ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, at::Generator& gen) const {
+ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseStream& noise) const {
   at::Tensor x = x0.detach().clone();
+  const std::vector<int64_t> example_shape(x.sizes().begin() + 1, x.sizes().end());
   at::Tensor grad_norm_sum = at::zeros({}, x.options());
   for (int64_t k = 0; k < settings_.steps; ++k) {
     at::Tensor grad = energy_input_gradient(energy, x);
     grad_norm_sum += grad.flatten(1).norm(2, {1}).mean();
     x.add_(grad, settings_.step_size);
-    if (settings_.noise > 0) x.add_(at::randn(x.sizes(), gen, x.options()), settings_.noise);
+    if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
   }
   const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
   return {x, grad_norm_sum / steps};

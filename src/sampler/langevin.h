@@ -3,10 +3,10 @@
 // never touched. Knows nothing of ranks or training.
 #pragma once
 
-#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
 #include "model/energy_net.h"
+#include "sampler/noise_stream.h"
 
 namespace srm {
 
@@ -25,8 +25,8 @@ class LangevinSampler {
  public:
   explicit LangevinSampler(LangevinSettings settings) : settings_(settings) {}
 
-  // Runs K steps from x0 (B, ...). `gen` drives the noise.
-  ChainResult run(EnergyNet& energy, const at::Tensor& x0, at::Generator& gen) const;
+  // Runs K steps from x0 (B, ...), drawing the step noise from `noise`.
+  ChainResult run(EnergyNet& energy, const at::Tensor& x0, NoiseStream& noise) const;
 
   const LangevinSettings& settings() const { return settings_; }
 

@@ -11,13 +11,13 @@ TrainStep::TrainStep(EnergyNet& energy, torch::optim::Optimizer& optimizer, Lang
                      InitKind init, GradientHook hook)
     : energy_(energy), optimizer_(optimizer), sampler_(sampler), init_(init), hook_(std::move(hook)) {}
 
-StepResult TrainStep::run(const at::Tensor& observed, double data_noise, at::Generator& gen) {
+StepResult TrainStep::run(const at::Tensor& observed, double data_noise, NoiseStream& noise) {
   const int64_t batch = observed.size(0);
   std::vector<int64_t> example_shape(observed.sizes().begin() + 1, observed.sizes().end());
   at::Tensor x_pos = observed;
-  if (data_noise > 0) x_pos = observed + data_noise * at::randn(observed.sizes(), gen, observed.options());
-  const at::Tensor x0 = draw_initial(init_, batch, example_shape, gen, observed.options());
-  ChainResult chain = sampler_.run(energy_, x0, gen);
+  if (data_noise > 0) x_pos = observed + data_noise * noise.normal(batch, example_shape, observed.options());
+  const at::Tensor x0 = draw_initial(init_, batch, example_shape, noise, observed.options());
+  ChainResult chain = sampler_.run(energy_, x0, noise);
 
   optimizer_.zero_grad();
   const at::Tensor f_pos = energy_.forward(x_pos).mean();
@@ -25,16 +25,14 @@ StepResult TrainStep::run(const at::Tensor& observed, double data_noise, at::Gen
   const at::Tensor loss = f_neg - f_pos;
   loss.backward();
 
+  at::Tensor stats = at::stack({loss.detach(), f_pos.detach(), f_neg.detach(), chain.mean_grad_norm.detach()});
   std::vector<at::Tensor> parameters = energy_.parameters();
-  if (hook_) hook_(parameters);
+  if (hook_) hook_(parameters, stats);
   at::Tensor grad_sq = at::zeros({}, observed.options());
   for (const auto& p : parameters)
     if (p.grad().defined()) grad_sq += p.grad().pow(2).sum();
   optimizer_.step();
-
-  at::Tensor stats = at::stack({loss.detach(), f_pos.detach(), f_neg.detach(),
-                                chain.mean_grad_norm.detach(), grad_sq.sqrt()});
-  return {chain.samples, stats};
+  return {chain.samples, at::cat({stats, grad_sq.sqrt().view({1})})};
 }
 
 }  // namespace srm

@@ -4,7 +4,6 @@
 // The statistics come back as one small device tensor so the caller syncs once.
 #pragma once
 
-#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
 #include <functional>
@@ -27,17 +26,18 @@ struct StepResult {
   at::Tensor stats;
 };
 
-// Called between backward and the optimizer step with the parameters whose .grad are set:
-// the place where data-parallel training all-reduces gradients.
-using GradientHook = std::function<void(std::vector<at::Tensor>& parameters)>;
+// Called between backward and the optimizer step with the parameters whose .grad are set and
+// the local statistics (4,): loss, mean f(x+), mean f(x-), mean ||df/dx||. Data-parallel
+// training averages both over the global batch here, in place.
+using GradientHook = std::function<void(std::vector<at::Tensor>& parameters, at::Tensor& stats)>;
 
 class TrainStep {
  public:
   TrainStep(EnergyNet& energy, torch::optim::Optimizer& optimizer, LangevinSampler sampler,
             InitKind init, GradientHook hook = {});
 
-  // observed: (B, ...) on the model's device.
-  StepResult run(const at::Tensor& observed, double data_noise, at::Generator& gen);
+  // observed: (B, ...) on the model's device. `noise` drives data noise, p0 and Langevin.
+  StepResult run(const at::Tensor& observed, double data_noise, NoiseStream& noise);
 
  private:
   EnergyNet& energy_;

@@ -11,6 +11,8 @@
 #include "data/batch_plan.h"
 #include "io/progress_line.h"
 #include "trainer/divergence.h"
+#include "trainer/gradient_averager.h"
+#include "trainer/replica_sync.h"
 #include "trainer/schedule.h"
 #include "util/random.h"
 
@@ -52,20 +54,31 @@ NamedTensors named_parameters_of(EnergyNet& energy) {
 }
 
 Trainer::Trainer(const Config& config, const Dataset& data, std::shared_ptr<EnergyNet> energy,
-                 c10::Device device, const RunOutputs* outputs, std::FILE* progress)
-    : config_(config), data_(data), energy_(std::move(energy)), device_(device), outputs_(outputs),
+                 c10::Device device, Communicator& comm, const RunOutputs* outputs, std::FILE* progress)
+    : config_(config), data_(data), energy_(std::move(energy)), device_(device), comm_(comm), outputs_(outputs),
       progress_(progress) {}
 
 TrainingSummary Trainer::run() {
   const TrainConfig& train = config_.train;
   const OutputConfig& out = config_.output;
   energy_->to(device_);
+  const int rank = comm_.rank(), world = comm_.world_size();
+  if (world > 1) broadcast_parameters(*energy_, comm_);
   torch::optim::Adam optimizer(energy_->parameters(), torch::optim::AdamOptions(train.lr)
-                                                          .betas({train.beta1, train.beta2}));
+                                                          .betas({train.beta1, train.beta2})
+                                                          .eps(train.adam_eps));
   const LangevinSampler sampler({config_.sampler.steps, config_.sampler.step_size, config_.sampler.noise});
-  TrainStep step(*energy_, optimizer, sampler, parse_init_kind(config_.sampler.init));
-  BatchPlan plan(data_.size(), train.batch_size, static_cast<uint64_t>(train.seed), 0, 1);
-  at::Generator gen = make_generator(device_, derive_seed(static_cast<uint64_t>(train.seed), 0));
+  BatchPlan plan(data_.size(), train.batch_size, static_cast<uint64_t>(train.seed), rank, world);
+  const Shard shard = plan.shard();
+  GradientHook hook;
+  if (world > 1)
+    hook = GradientAverager(comm_, static_cast<double>(shard.count) / static_cast<double>(plan.global_batch()));
+  TrainStep step(*energy_, optimizer, sampler, parse_init_kind(config_.sampler.init), hook);
+  // Chains: per-rank streams from (seed, rank), or one stream keyed to the global index.
+  const bool keyed = config_.dist.chain_seeding == "global_index";
+  const auto seed = static_cast<uint64_t>(train.seed);
+  NoiseStream noise = keyed ? NoiseStream(make_generator(device_, derive_seed(seed, 0)), plan.global_batch(), shard.offset)
+                            : NoiseStream(make_generator(device_, derive_seed(seed, static_cast<uint64_t>(rank))));
 
   std::unique_ptr<ProgressLine> progress;
   if (progress_) progress = std::make_unique<ProgressLine>("train", 0, train.iterations, out.log_every, progress_);
@@ -77,11 +90,13 @@ TrainingSummary Trainer::run() {
     const Annealed a = annealed_at(train, it);
     set_learning_rate(optimizer, a.lr);
     const at::Tensor observed = data_.load(plan.indices(it)).to(device_);
-    StepResult result = step.run(observed, a.data_noise, gen);
+    StepResult result = step.run(observed, a.data_noise, noise);
     const int64_t done = it + 1;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     IterationMetrics metrics = to_metrics(done, result.stats, a, seconds);
     check_finite(metrics);
+    if (world > 1 && config_.dist.check_every > 0 && done % config_.dist.check_every == 0)
+      check_replicas(*energy_, comm_, done);
     pending.push_back(metrics);
     const bool last = done == train.iterations;
     if (done % out.log_every == 0 || last) {
@@ -97,6 +112,8 @@ TrainingSummary Trainer::run() {
     if (last) summary.last_samples = result.samples.to(at::kCPU);
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  for (const auto& [name, tensor] : named_parameters_of(*energy_))
+    summary.final_parameters.emplace_back(name, tensor.detach().to(at::kCPU).clone());
   return summary;
 }
 

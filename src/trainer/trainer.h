@@ -1,6 +1,8 @@
-// The training loop of Algorithm 1 on one process: batches from the BatchPlan, TrainStep per
-// iteration, annealing, diagnostics with the divergence check, the progress line, and the
-// periodic samples / metrics / checkpoints handed to RunOutputs. Everything is injected.
+// The training loop of Algorithm 1 on one rank of a data-parallel job: this rank's shard of
+// each global batch from the BatchPlan, TrainStep per iteration with gradients averaged over
+// ranks, annealing, diagnostics with the divergence check, replica checks, the progress line,
+// and the periodic samples / metrics / checkpoints handed to RunOutputs (rank 0 only).
+// Everything is injected; with the single-process communicator it is the 1-process trainer.
 #pragma once
 
 #include <c10/core/Device.h>
@@ -8,6 +10,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "comm/communicator.h"
 #include "config/config.h"
 #include "data/dataset.h"
 #include "io/run_outputs.h"
@@ -20,14 +23,15 @@ namespace srm {
 struct TrainingSummary {
   IterationMetrics last;
   at::Tensor last_samples;  // x- of the final iteration (this rank's shard), on the CPU
+  NamedTensors final_parameters;  // on the CPU
   double seconds = 0;
 };
 
 class Trainer {
  public:
-  // outputs may be null (no files written); progress may be null (silent).
+  // outputs may be null (no files written: ranks other than 0); progress may be null (silent).
   Trainer(const Config& config, const Dataset& data, std::shared_ptr<EnergyNet> energy,
-          c10::Device device, const RunOutputs* outputs, std::FILE* progress);
+          c10::Device device, Communicator& comm, const RunOutputs* outputs, std::FILE* progress);
 
   TrainingSummary run();
 
@@ -36,6 +40,7 @@ class Trainer {
   const Dataset& data_;
   std::shared_ptr<EnergyNet> energy_;
   c10::Device device_;
+  Communicator& comm_;
   const RunOutputs* outputs_;
   std::FILE* progress_;
 };

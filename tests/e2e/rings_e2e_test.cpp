@@ -4,7 +4,8 @@
 // Metric: a sample is "on a ring" when | ||x|| - r | < 0.05 for one of the radii r in
 // {0.25, 0.5, 0.75}. Uniform noise on [-1,1]^2 (the chains' start) scores 0.236. The trained
 // sampler must score >= 0.45 (measured 0.58-0.60 on two seeds), and each ring must hold at
-// least 5% of the samples (no ring dropped).
+// least 5% of the samples (no ring dropped). The same check holds for a 2-rank run under
+// mpirun (rank 0's shard of 128 samples is scored).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -75,6 +76,23 @@ TEST(RingsEndToEnd, SamplesLieOnTheRings) {
     std::ifstream in(run_dir + "/config.yaml");
     return std::string(std::istreambuf_iterator<char>(in), {});
   }());
+}
+
+TEST(RingsEndToEnd, TwoRanksUnderMpirunPassTheSameCheck) {
+  test::TempDir dir;
+  const auto run_dir = dir.file("run");
+  const auto result = test::run_command(std::string(SRM_MPIRUN) + " -np 2 " + SRM_DIST_BINARY + " --config " +
+                                        test::config_path("rings.yaml") + " --set output.dir=" + run_dir +
+                                        " --set train.threads=1");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("world size 2 | backend mpi"), std::string::npos) << result.output;
+  const std::string archive = run_dir + "/archive.h5";
+  const auto samples = archive_read_sample_batch(archive, archive_sample_batches(archive) - 1);
+  ASSERT_EQ(samples.sizes(), torch::IntArrayRef({128, 2}));  // rank 0's half of the global 256
+  const RingScore score = score_rings(samples);
+  EXPECT_GE(score.on_ring, 0.45) << "samples on rings: " << score.on_ring;
+  for (double share : score.per_ring) EXPECT_GE(share, 0.05) << "a ring was dropped";
+  EXPECT_EQ(archive_read_metrics(archive).size(), 3000u);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ TEST(Langevin, ZeroNoiseIsExactlyGradientAscentOnConvNet) {
   o.image_size = 16;
   o.n_f = 4;
   ConvEnergy net(o);
-  at::Generator gen = make_generator(torch::kCPU, 7);
+  NoiseStream gen(make_generator(torch::kCPU, 7));
   const auto x0 = draw_initial(InitKind::Uniform, 4, {1, 16, 16}, gen, torch::kFloat);
   const LangevinSampler sampler({5, 0.3, 0.0});
   const auto result = sampler.run(net, x0, gen);
@@ -43,7 +43,7 @@ TEST(Langevin, ZeroNoiseIsExactlyGradientAscentOnConvNet) {
 TEST(Langevin, LinearEnergyClosedForm) {
   const auto w = torch::tensor({0.5f, -2.0f});
   test::LinearEnergy f(w);
-  at::Generator gen = make_generator(torch::kCPU, 1);
+  NoiseStream gen(make_generator(torch::kCPU, 1));
   const auto x0 = torch::tensor({{0.1f, 0.2f}, {-0.3f, 0.4f}});
   const auto result = LangevinSampler({10, 0.25, 0.0}).run(f, x0, gen);
   // x_K = x_0 + K * s * w, and ||df/dx|| = ||w|| at every step.
@@ -53,7 +53,7 @@ TEST(Langevin, LinearEnergyClosedForm) {
 
 TEST(Langevin, NeverTouchesParameterGradients) {
   test::LinearEnergy f(torch::tensor({1.0f, 1.0f}));
-  at::Generator gen = make_generator(torch::kCPU, 1);
+  NoiseStream gen(make_generator(torch::kCPU, 1));
   LangevinSampler({3, 1.0, 0.1}).run(f, torch::zeros({4, 2}), gen);
   for (const auto& p : f.parameters()) EXPECT_FALSE(p.grad().defined());
 }
@@ -61,7 +61,7 @@ TEST(Langevin, NeverTouchesParameterGradients) {
 TEST(Langevin, NoiseHasTheStatedScale) {
   // Flat energy (w = 0): x_K - x_0 is a sum of K Gaussians of std `noise`: variance K*noise^2.
   test::LinearEnergy f(torch::zeros({2}));
-  at::Generator gen = make_generator(torch::kCPU, 5);
+  NoiseStream gen(make_generator(torch::kCPU, 5));
   const int64_t n = 20000, k = 4;
   const double noise = 0.1;
   const auto x0 = torch::zeros({n, 2});
@@ -73,14 +73,14 @@ TEST(Langevin, NoiseHasTheStatedScale) {
 
 TEST(Langevin, SameSeedSameChains) {
   test::LinearEnergy f(torch::tensor({0.3f, 0.1f}));
-  at::Generator g1 = make_generator(torch::kCPU, 9), g2 = make_generator(torch::kCPU, 9);
+  NoiseStream g1(make_generator(torch::kCPU, 9)), g2(make_generator(torch::kCPU, 9));
   const auto x0 = torch::zeros({8, 2});
   EXPECT_TRUE(torch::equal(LangevinSampler({5, 1.0, 0.2}).run(f, x0, g1).samples,
                            LangevinSampler({5, 1.0, 0.2}).run(f, x0, g2).samples));
 }
 
 TEST(InitialDistribution, UniformSupportAndGaussianMoments) {
-  at::Generator gen = make_generator(torch::kCPU, 11);
+  NoiseStream gen(make_generator(torch::kCPU, 11));
   const auto u = draw_initial(InitKind::Uniform, 10000, {3}, gen, torch::kFloat);
   EXPECT_EQ(u.sizes(), torch::IntArrayRef({10000, 3}));
   EXPECT_GE(u.min().item<float>(), -1.0f);
@@ -90,6 +90,27 @@ TEST(InitialDistribution, UniformSupportAndGaussianMoments) {
   EXPECT_NEAR(g.mean().item<double>(), 0.0, 0.03);
   EXPECT_NEAR(g.std().item<double>(), 1.0, 0.03);
   EXPECT_THROW(parse_init_kind("laplace"), std::invalid_argument);
+}
+
+TEST(NoiseStream, GlobalSlicesConcatenateToTheOneRankDraws) {
+  // Three ranks with shards 4, 3, 3 of a global batch of 10 draw exactly the rows the single
+  // rank draws, draw after draw.
+  NoiseStream whole(make_generator(torch::kCPU, 21), 10, 0);
+  std::vector<NoiseStream> parts;
+  const int64_t offsets[] = {0, 4, 7}, counts[] = {4, 3, 3};
+  for (int r = 0; r < 3; ++r) parts.emplace_back(make_generator(torch::kCPU, 21), 10, offsets[r]);
+  for (int draw = 0; draw < 3; ++draw) {
+    const auto all = draw == 1 ? whole.uniform(10, {2}, torch::kFloat) : whole.normal(10, {2}, torch::kFloat);
+    std::vector<torch::Tensor> pieces;
+    for (int r = 0; r < 3; ++r)
+      pieces.push_back(draw == 1 ? parts[r].uniform(counts[r], {2}, torch::kFloat)
+                                 : parts[r].normal(counts[r], {2}, torch::kFloat));
+    EXPECT_TRUE(torch::equal(torch::cat(pieces), all)) << "draw " << draw;
+  }
+  // A global stream of one rank draws what the per-rank stream with the same seed draws.
+  NoiseStream local(make_generator(torch::kCPU, 21));
+  NoiseStream global(make_generator(torch::kCPU, 21), 5, 0);
+  EXPECT_TRUE(torch::equal(local.normal(5, {3}, torch::kFloat), global.normal(5, {3}, torch::kFloat)));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "comm/single_process_communicator.h"
 #include "config/config.h"
 #include "data/toy_2d.h"
 #include "trainer/divergence.h"
@@ -24,11 +25,11 @@ TEST(TrainStep, LinearEnergyMatchesClosedForm) {
   torch::optim::Adam adam(f.parameters(), torch::optim::AdamOptions(lr).betas({0.9, 0.999}));
   TrainStep train_step(f, adam, LangevinSampler({k, step, 0.0}), InitKind::Uniform);
   const auto observed = torch::tensor({{0.5f, 0.1f}, {-0.2f, 0.4f}, {0.0f, 0.9f}, {0.7f, -0.6f}});
-  at::Generator gen = make_generator(torch::kCPU, 123);
+  NoiseStream gen(make_generator(torch::kCPU, 123));
   const StepResult result = train_step.run(observed, 0.0, gen);
 
   // Independently: x0 from the same stream, x- = x0 + K s w0.
-  at::Generator replay = make_generator(torch::kCPU, 123);
+  NoiseStream replay(make_generator(torch::kCPU, 123));
   const auto x0 = draw_initial(InitKind::Uniform, 4, {2}, replay, torch::kFloat);
   const auto x_neg = x0 + k * step * w0;
   EXPECT_TRUE(torch::allclose(result.samples, x_neg, 0, 1e-6));
@@ -53,11 +54,12 @@ TEST(TrainStep, GradientHookSeesGradientsBeforeTheStep) {
   torch::optim::Adam adam(f.parameters(), torch::optim::AdamOptions(0.1));
   int calls = 0;
   TrainStep train_step(f, adam, LangevinSampler({1, 1.0, 0.0}), InitKind::Uniform,
-                       [&](std::vector<at::Tensor>& params) {
+                       [&](std::vector<at::Tensor>& params, at::Tensor& stats) {
                          ++calls;
+                         EXPECT_EQ(stats.numel(), 4);
                          for (auto& p : params) p.grad().zero_();  // a hook that cancels the update
                        });
-  at::Generator gen = make_generator(torch::kCPU, 1);
+  NoiseStream gen(make_generator(torch::kCPU, 1));
   const auto before = f.w_.clone();
   train_step.run(torch::rand({4, 2}), 0.0, gen);
   EXPECT_EQ(calls, 1);
@@ -105,7 +107,8 @@ TEST(Trainer, NanEnergyStopsTheRunAtIterationOne) {
   c.train.batch_size = 8;
   c.sampler.steps = 2;
   Toy2d data(ToyKind::Rings, 64, 0.01, 1);
-  Trainer trainer(c, data, std::make_shared<test::NanEnergy>(), torch::kCPU, nullptr, nullptr);
+  SingleProcessCommunicator comm;
+  Trainer trainer(c, data, std::make_shared<test::NanEnergy>(), torch::kCPU, comm, nullptr, nullptr);
   try {
     trainer.run();
     FAIL();
