@@ -33,7 +33,7 @@ cxxopts::Options make_options() {
 }  // namespace
 
 const std::vector<std::string>& cli_commands() {
-  static const std::vector<std::string> commands{"train"};
+  static const std::vector<std::string> commands{"train", "bench"};
   return commands;
 }
 

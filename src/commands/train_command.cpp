@@ -101,7 +101,16 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
   comm->barrier();  // no rank trains before rank 0 has its run directory
 
   Trainer trainer(config, *data, energy, device, *comm, outputs.get(), leader ? stdout : nullptr);
+  std::unique_ptr<PhaseTimer> timer;
+  if (args.command == "bench") {
+    std::function<void()> sync;
+    if (device.is_cuda()) sync = [index = device.index()] { torch::cuda::synchronize(index); };
+    timer = std::make_unique<PhaseTimer>(sync);
+    trainer.set_phase_timer(timer.get());
+  }
   const TrainingSummary summary = trainer.run();
+  if (timer && leader)
+    fmt::print("{}", format_phase_report(*timer, summary.last_samples.size(0), comm->world_size()));
   if (leader)
     log_line(0, fmt::format("done: {} iterations in {} ({:.3f} s/iteration); samples in {}/samples/latest.png",
                             summary.last.iteration, ProgressLine::format_duration(summary.seconds),

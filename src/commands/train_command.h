@@ -1,5 +1,6 @@
-// `srm-dist train` (the default command): config -> dataset -> energy net -> communicator ->
-// Trainer. Rank 0 prints the resolved config and the start-up table and writes the run
+// `srm-dist train` (the default command) and `srm-dist bench` (the same run, with the time of
+// every iteration split into phases and reported at the end): config -> dataset -> energy
+// net -> communicator -> Trainer. Rank 0 prints the resolved config and the start-up table and writes the run
 // directory; every rank trains its shard.
 #pragma once
 

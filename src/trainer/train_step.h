@@ -12,6 +12,7 @@
 #include "model/energy_net.h"
 #include "sampler/initial_distribution.h"
 #include "sampler/langevin.h"
+#include "trainer/phase_timer.h"
 
 namespace torch::optim {
 class Optimizer;
@@ -37,7 +38,9 @@ class TrainStep {
             InitKind init, GradientHook hook = {});
 
   // observed: (B, ...) on the model's device. `noise` drives data noise, p0 and Langevin.
-  StepResult run(const at::Tensor& observed, double data_noise, NoiseStream& noise);
+  // `timer` (may be null) is charged the sampler, parameter-gradient, all-reduce and
+  // optimizer phases.
+  StepResult run(const at::Tensor& observed, double data_noise, NoiseStream& noise, PhaseTimer* timer = nullptr);
 
  private:
   EnergyNet& energy_;

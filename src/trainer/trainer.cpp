@@ -87,10 +87,15 @@ TrainingSummary Trainer::run() {
   const auto run_start = std::chrono::steady_clock::now();
   for (int64_t it = 0; it < train.iterations; ++it) {
     const auto start = std::chrono::steady_clock::now();
+    if (timer_) {
+      if (it == 1) timer_->reset();  // the first iteration warms up allocators and kernels
+      timer_->start();
+    }
     const Annealed a = annealed_at(train, it);
     set_learning_rate(optimizer, a.lr);
     const at::Tensor observed = data_.load(plan.indices(it)).to(device_);
-    StepResult result = step.run(observed, a.data_noise, noise);
+    if (timer_) timer_->mark(Phase::Data);
+    StepResult result = step.run(observed, a.data_noise, noise, timer_);
     const int64_t done = it + 1;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     IterationMetrics metrics = to_metrics(done, result.stats, a, seconds);
@@ -107,6 +112,10 @@ TrainingSummary Trainer::run() {
       outputs_->record_samples(done, result.samples.narrow(0, 0, std::min(out.samples_kept, result.samples.size(0))));
     if (outputs_ && (done % out.checkpoint_every == 0 || last))
       outputs_->record_checkpoint(done, named_parameters_of(*energy_));
+    if (timer_) {
+      timer_->mark(Phase::Io);
+      timer_->count_iteration();
+    }
     if (progress) progress->update(done, status_text(metrics));
     summary.last = metrics;
     if (last) summary.last_samples = result.samples.to(at::kCPU);

@@ -16,6 +16,7 @@
 #include "io/run_outputs.h"
 #include "model/energy_net.h"
 #include "trainer/iteration_metrics.h"
+#include "trainer/phase_timer.h"
 #include "trainer/train_step.h"
 
 namespace srm {
@@ -35,6 +36,9 @@ class Trainer {
 
   TrainingSummary run();
 
+  // Attach a timer (bench): every phase of every iteration after the first is charged to it.
+  void set_phase_timer(PhaseTimer* timer) { timer_ = timer; }
+
  private:
   Config config_;
   const Dataset& data_;
@@ -43,6 +47,7 @@ class Trainer {
   Communicator& comm_;
   const RunOutputs* outputs_;
   std::FILE* progress_;
+  PhaseTimer* timer_ = nullptr;
 };
 
 // "name -> tensor" for every parameter, in named_parameters() order and naming.

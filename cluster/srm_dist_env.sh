@@ -1,0 +1,32 @@
+# Environment shared by the Slurm scripts (sourced, not run). Edit the site-specific lines.
+#
+# NCCL (GPU all-reduce)
+#   NCCL_DEBUG=WARN            INFO prints the chosen transports (NVLink/P2P, IB, sockets): use
+#                              it once per new cluster to check that P2P/NVLink is used in a node
+#   NCCL_SOCKET_IFNAME         the NIC for NCCL's bootstrap and socket transport (e.g. ib0, eth0)
+#   NCCL_IB_HCA                which InfiniBand HCAs to use (e.g. mlx5_0,mlx5_1); unset = all
+#   NCCL_P2P_LEVEL             leave unset: NCCL picks NVLink/P2P itself when every rank sees
+#                              all GPUs of its node (the scripts bind GPUs per rank in srm-dist,
+#                              not with cgroups, for exactly that reason)
+# Open MPI (bootstrap and the NCCL id exchange only; gradients go over NCCL)
+#   OMPI_MCA_btl=^openib       silence the deprecated openib transport's warnings
+#   OMPI_MCA_pml=ob1           plain point-to-point; MPI carries almost no data here
+# CPU threads
+#   OMP_NUM_THREADS            CPU threads per rank (data loading, HDF5, PNG): cpus-per-task
+export NCCL_DEBUG=${NCCL_DEBUG:-WARN}
+# export NCCL_SOCKET_IFNAME=ib0
+# export NCCL_IB_HCA=mlx5_0,mlx5_1
+export OMPI_MCA_btl=${OMPI_MCA_btl:-^openib}
+export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
+export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-8}
+
+# Where srm-dist is installed (a build folder or an install prefix).
+SRM_DIST=${SRM_DIST:-$SLURM_SUBMIT_DIR/build/src/srm-dist}
+
+srm_print_resources() {
+  echo "job $SLURM_JOB_ID ($SLURM_JOB_NAME): $SLURM_JOB_NUM_NODES node(s) [$SLURM_JOB_NODELIST]," \
+       "$SLURM_NTASKS ranks, $SLURM_CPUS_PER_TASK CPUs per rank"
+  echo "config: $SRM_CONFIG; binary: $SRM_DIST; run directory: $SRM_RUN_DIR"
+  srun --ntasks-per-node=1 --ntasks="$SLURM_JOB_NUM_NODES" bash -c \
+    'echo "  $(hostname): $(nvidia-smi -L 2>/dev/null | wc -l) GPU(s)"' || true
+}
