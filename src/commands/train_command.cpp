@@ -9,6 +9,7 @@
 #include <map>
 
 #include "comm/make_communicator.h"
+#include "comm/progress_watchdog.h"
 #include "config/config_loader.h"
 #include "data/dataset_factory.h"
 #include "io/progress_line.h"
@@ -32,23 +33,37 @@ std::string default_run_dir(const std::string& dataset, const MpiSession& sessio
   return session.all_gather(fmt::format("runs/{}-{}", dataset, stamp)).front();
 }
 
-// Rank 0 prints: world size, backend, versions, and per rank host / local rank / device.
-// Fails when two ranks of one host would share a GPU.
-void startup_table(const MpiSession& session, const Communicator& comm, const c10::Device& device) {
+struct RankPlace {
+  std::string host, local_rank, device, visible_devices;
+};
+
+// Every rank's host, node-local rank, device and CUDA_VISIBLE_DEVICES, in rank order.
+std::vector<RankPlace> gather_places(const MpiSession& session, const c10::Device& device) {
   const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-  const std::string mine = fmt::format("{}|{}|{}|{}", session.host(), session.local_rank(), device.str(),
-                                       visible ? visible : "");
-  const auto all = session.all_gather(mine);
+  const auto all = session.all_gather(
+      fmt::format("{}|{}|{}|{}", session.host(), session.local_rank(), device.str(), visible ? visible : ""));
+  std::vector<RankPlace> places;
+  for (const auto& text : all) {
+    const auto a = text.find('|'), b = text.find('|', a + 1), c = text.find('|', b + 1);
+    places.push_back({text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1, c - b - 1),
+                      text.substr(c + 1)});
+  }
+  return places;
+}
+
+// Fails when two ranks of one host would share a GPU; rank 0 prints the start-up table:
+// world size, backend, versions, and per rank host / local rank / device.
+void startup_table(const MpiSession& session, const Communicator& comm, const c10::Device& device) {
+  const auto places = gather_places(session, device);
   std::map<std::string, int> gpu_owner;
-  for (int r = 0; r < static_cast<int>(all.size()); ++r) {
-    const auto first = all[r].find('|'), second = all[r].find('|', first + 1), third = all[r].find('|', second + 1);
-    const std::string host = all[r].substr(0, first), dev = all[r].substr(second + 1, third - second - 1);
-    if (dev.rfind("cuda", 0) != 0) continue;
-    const std::string key = host + "|" + dev + "|" + all[r].substr(third + 1);
+  for (int r = 0; r < static_cast<int>(places.size()); ++r) {
+    const RankPlace& p = places[r];
+    if (p.device.rfind("cuda", 0) != 0) continue;
+    const std::string key = p.host + "|" + p.device + "|" + p.visible_devices;
     if (gpu_owner.count(key))
       throw std::runtime_error(fmt::format("ranks {} and {} on host {} would share GPU {} (CUDA_VISIBLE_DEVICES=\"{}\"): "
-                                           "bind one GPU per rank", gpu_owner[key], r, host, dev,
-                                           all[r].substr(third + 1)));
+                                           "bind one GPU per rank", gpu_owner[key], r, p.host, p.device,
+                                           p.visible_devices));
     gpu_owner[key] = r;
   }
   if (comm.rank() != 0) return;
@@ -57,11 +72,8 @@ void startup_table(const MpiSession& session, const Communicator& comm, const c1
                                   session.active() ? mpi_library_version() : "MPI not initialised (one rank)",
                                   nccl_available() ? nccl_version() : "not built");
   table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", "rank", "host", "local rank", "device");
-  for (int r = 0; r < static_cast<int>(all.size()); ++r) {
-    const auto first = all[r].find('|'), second = all[r].find('|', first + 1), third = all[r].find('|', second + 1);
-    table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", r, all[r].substr(0, first),
-                         all[r].substr(first + 1, second - first - 1), all[r].substr(second + 1, third - second - 1));
-  }
+  for (int r = 0; r < static_cast<int>(places.size()); ++r)
+    table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", r, places[r].host, places[r].local_rank, places[r].device);
   fmt::print("{}", table);
 }
 
@@ -107,6 +119,16 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
     if (device.is_cuda()) sync = [index = device.index()] { torch::cuda::synchronize(index); };
     timer = std::make_unique<PhaseTimer>(sync);
     trainer.set_phase_timer(timer.get());
+  }
+  // The clock starts with the first iteration: loading a large dataset is not a hang.
+  std::unique_ptr<ProgressWatchdog> watchdog;
+  if (comm->world_size() > 1 && config.dist.timeout > 0) {
+    watchdog = std::make_unique<ProgressWatchdog>(config.dist.timeout, [&session](const std::string& message) {
+      fmt::print(stderr, "[rank {}@{}] srm-dist: error: {}\n", session.rank(), session.host(), message);
+      std::fflush(stderr);
+      session.abort(1);
+    });
+    trainer.set_heartbeat([w = watchdog.get()](int64_t iteration) { w->beat(iteration); });
   }
   const TrainingSummary summary = trainer.run();
   if (timer && leader)

@@ -68,6 +68,7 @@ struct DistConfig {
   std::string backend = "auto";          // auto | single | mpi | nccl
   std::string chain_seeding = "rank";    // rank | global_index
   int64_t check_every = 100;             // parameter checksum across ranks (0 = never)
+  double timeout = 1800;                 // seconds without an iteration before the job is ended
 };
 
 struct Config {

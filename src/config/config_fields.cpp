@@ -156,6 +156,8 @@ std::vector<ConfigField> config_fields(Config& c) {
            "reproduce the 1-rank run; costs the global batch's random draws on every rank)"),
       numeric("dist.check_every", &c.dist.check_every, 0, 1e12,
               "iterations between cross-rank parameter checksums (0 = never)"),
+      numeric("dist.timeout", &c.dist.timeout, 0, 1e9,
+              "seconds an iteration may take before the job is ended as hung (0 = never)"),
   };
 }
 

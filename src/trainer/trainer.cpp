@@ -116,6 +116,7 @@ TrainingSummary Trainer::run() {
       timer_->mark(Phase::Io);
       timer_->count_iteration();
     }
+    if (heartbeat_) heartbeat_(done);
     if (progress) progress->update(done, status_text(metrics));
     summary.last = metrics;
     if (last) summary.last_samples = result.samples.to(at::kCPU);

@@ -8,6 +8,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include "comm/communicator.h"
@@ -36,6 +37,9 @@ class Trainer {
 
   TrainingSummary run();
 
+  // Called after every iteration with its number (the progress watchdog's heartbeat).
+  void set_heartbeat(std::function<void(int64_t)> heartbeat) { heartbeat_ = std::move(heartbeat); }
+
   // Attach a timer (bench): every phase of every iteration after the first is charged to it.
   void set_phase_timer(PhaseTimer* timer) { timer_ = timer; }
 
@@ -48,6 +52,7 @@ class Trainer {
   const RunOutputs* outputs_;
   std::FILE* progress_;
   PhaseTimer* timer_ = nullptr;
+  std::function<void(int64_t)> heartbeat_;
 };
 
 // "name -> tensor" for every parameter, in named_parameters() order and naming.
