@@ -83,8 +83,11 @@ else
   cuda_major=$("$venv/bin/python" -c 'import torch; print((torch.version.cuda or "").split(".")[0])')
   cuda_minor=$("$venv/bin/python" -c 'import torch; print((torch.version.cuda or "0.0").split(".")[1])')
   if [ -n "$cuda_major" ]; then
+    # nvcc and its cicc (nvvm) from PyPI, of the wheel's CUDA version, join the wheel's CUDA
+    # headers and libraries in site-packages/nvidia/cu<major>: a complete toolkit for CMake.
     say "no CUDA toolkit on this machine: installing nvcc $cuda_major.$cuda_minor from PyPI into $venv"
-    "$venv/bin/pip" install --no-cache-dir -q "nvidia-cuda-nvcc==$cuda_major.$cuda_minor.*"
+    "$venv/bin/pip" install --no-cache-dir -q "nvidia-cuda-nvcc==$cuda_major.$cuda_minor.*" \
+      "nvidia-nvvm==$cuda_major.$cuda_minor.*"
     nv_root=$("$venv/bin/python" -c 'import nvidia, os; print(os.path.join(list(nvidia.__path__)[0], "cu'"$cuda_major"'"))')
     cuda_args=(-DCUDA_TOOLKIT_ROOT_DIR="$nv_root" -DCUDAToolkit_ROOT="$nv_root" -DCMAKE_CUDA_COMPILER="$nv_root/bin/nvcc")
   fi
