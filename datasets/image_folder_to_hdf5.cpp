@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "io/hdf5_append.h"
 #include "io/hdf5_handle.h"
 #include "io/progress_line.h"
 
@@ -68,15 +69,6 @@ PrepareReport prepare_image_folder(const PrepareOptions& options, std::FILE* pro
   const H5Id fapl = unlocked_file_access();
   const H5Id file(H5Fcreate(options.output_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
                   fmt::format("creating \"{}\"", options.output_path));
-  hsize_t dims[4] = {0, kChannels, s, s}, max_dims[4] = {H5S_UNLIMITED, kChannels, s, s};
-  hsize_t chunk[4] = {1, kChannels, s, s};  // one image per chunk: training reads at random
-  const H5Id space(H5Screate_simple(4, dims, max_dims), "H5Screate_simple");
-  const H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate");
-  h5_check(H5Pset_chunk(dcpl.get(), 4, chunk), "H5Pset_chunk");
-  h5_check(H5Pset_deflate(dcpl.get(), 4), "H5Pset_deflate");
-  const H5Id images(H5Dcreate2(file.get(), "images", H5T_STD_U8LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                    "creating /images");
-
   PrepareReport report;
   const size_t per_image = kChannels * s * s;
   const int64_t block = 256;
@@ -85,14 +77,9 @@ PrepareReport prepare_image_folder(const PrepareOptions& options, std::FILE* pro
   const auto flush = [&] {
     const hsize_t rows = buffer.size() / per_image;
     if (rows == 0) return;
-    hsize_t grown[4] = {static_cast<hsize_t>(report.written) + rows, kChannels, s, s};
-    h5_check(H5Dset_extent(images.get(), grown), "extending /images");
-    const H5Id file_space(H5Dget_space(images.get()), "H5Dget_space");
-    hsize_t start[4] = {static_cast<hsize_t>(report.written), 0, 0, 0}, count[4] = {rows, kChannels, s, s};
-    h5_check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), "select");
-    const H5Id memory(H5Screate_simple(4, count, nullptr), "H5Screate_simple");
-    h5_check(H5Dwrite(images.get(), H5T_NATIVE_UINT8, memory.get(), file_space.get(), H5P_DEFAULT, buffer.data()),
-             "writing /images");
+    // One image per chunk: training reads images at random.
+    append_rows(file.get(), "images", H5T_STD_U8LE, H5T_NATIVE_UINT8, {kChannels, s, s}, buffer.data(), rows, 1,
+                true);
     report.written += static_cast<int64_t>(rows);
     buffer.clear();
   };

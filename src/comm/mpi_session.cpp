@@ -30,12 +30,11 @@ std::string host_name() {
 }  // namespace
 
 bool MpiSession::launched_by_mpi() {
+  // mpirun (Open MPI), srun --mpi=pmix (PMIx), srun --mpi=pmi2 and MPICH/Hydra (PMI). Slurm's
+  // own SLURM_PROCID is deliberately not enough: a batch script's shell has it too.
   for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"})
     if (std::getenv(var) != nullptr) return true;
-  // srun without --mpi: SLURM_PROCID alone is not enough (a batch script's own shell has it);
-  // srun sets SLURM_STEP_ID for the tasks it launches.
-  return std::getenv("SLURM_STEP_ID") != nullptr && std::getenv("SLURM_PROCID") != nullptr &&
-         std::getenv("PMI_FD") != nullptr;
+  return false;
 }
 
 MpiSession::MpiSession(int* argc, char*** argv) : host_(host_name()) {

@@ -1,0 +1,20 @@
+// Appending rows to an extendible HDF5 dataset: created on first use (unlimited first
+// dimension, chunked, optionally shuffle + gzip), then grown and written as one hyperslab.
+// Shared by the run archive and the dataset preparation tool.
+#pragma once
+
+#include <hdf5.h>
+
+#include <string>
+#include <vector>
+
+namespace srm {
+
+// Appends `rows` rows of shape row_dims (from `data`, in memory_type) to the dataset `name`
+// of `file`, creating it (file_type, chunks of chunk_rows rows, shuffle + gzip when compress)
+// on first use. Throws Hdf5Error naming the dataset on failure or a changed row shape.
+void append_rows(hid_t file, const std::string& name, hid_t file_type, hid_t memory_type,
+                 const std::vector<hsize_t>& row_dims, const void* data, hsize_t rows, hsize_t chunk_rows,
+                 bool compress);
+
+}  // namespace srm
