@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "comm/mpi_session.h"
+#include "commands/inspect_command.h"
 #include "commands/train_command.h"
 #include "srm_version.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
       if (session.rank() == 0) fmt::print("srm-dist {}\n", SRM_DIST_VERSION);
       return 0;
     }
+    if (args.command == "inspect") return srm::run_inspect_command(args);
     return srm::run_train_command(args, session);
   } catch (const srm::CliError& e) {
     return fail(2, std::string(e.what()) + "\nRun 'srm-dist --help' for the options.");

@@ -16,13 +16,19 @@ namespace {
 
 cxxopts::Options make_options() {
   cxxopts::Options options("srm-dist", "Short-run MCMC training of energy-based models");
-  options.custom_help("[COMMAND] --config FILE.yaml [--set section.key=value ...]");
+  options.custom_help("[train|bench] --config FILE.yaml [--set section.key=value ...] [--resume]\n"
+                      "  srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]]");
   options.positional_help("");
   options.add_options()
       ("c,config", "YAML config file (keys below; missing keys keep their defaults)",
        cxxopts::value<std::string>()->default_value(""))
       ("s,set", "override one key, e.g. --set sampler.steps=50 (repeatable)",
        cxxopts::value<std::vector<std::string>>())
+      ("resume", "continue the run in output.dir from its newest usable checkpoint (output.resume=require)")
+      ("export-batch", "inspect: write stored sample batch I as a PNG grid (-1 = newest)",
+       cxxopts::value<int64_t>())
+      ("png", "inspect: path of the exported PNG (default: next to the archive)",
+       cxxopts::value<std::string>()->default_value(""))
       ("h,help", "print this help")
       ("version", "print the version")
       ("command", "", cxxopts::value<std::vector<std::string>>());
@@ -33,7 +39,7 @@ cxxopts::Options make_options() {
 }  // namespace
 
 const std::vector<std::string>& cli_commands() {
-  static const std::vector<std::string> commands{"train", "bench"};
+  static const std::vector<std::string> commands{"train", "bench", "inspect"};
   return commands;
 }
 
@@ -46,11 +52,16 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     args.version = result.count("version") > 0;
     args.config_path = result["config"].as<std::string>();
     if (result.count("set")) args.overrides = result["set"].as<std::vector<std::string>>();
+    if (result.count("resume")) args.overrides.push_back("output.resume=require");
+    if (result.count("export-batch")) {
+      args.export_batch_given = true;
+      args.export_batch = result["export-batch"].as<int64_t>();
+    }
+    args.png_path = result["png"].as<std::string>();
     if (result.count("command")) {
       const auto positional = result["command"].as<std::vector<std::string>>();
-      if (positional.size() > 1)
-        throw CliError(fmt::format("unexpected argument \"{}\" (one command at most)", positional[1]));
       args.command = positional[0];
+      args.operands.assign(positional.begin() + 1, positional.end());
     }
   } catch (const cxxopts::exceptions::exception& e) {
     throw CliError(e.what());
@@ -58,6 +69,13 @@ CliArgs parse_cli(int argc, const char* const* argv) {
   const auto& known = cli_commands();
   if (std::find(known.begin(), known.end(), args.command) == known.end())
     throw CliError(fmt::format("unknown command \"{}\" (commands: {})", args.command, fmt::join(known, ", ")));
+  const bool inspect = args.command == "inspect";
+  if (inspect && args.operands.size() != 1)
+    throw CliError("inspect takes one file: srm-dist inspect RUN.h5 (the run's archive.h5 or a checkpoint file)");
+  if (!inspect && !args.operands.empty())
+    throw CliError(fmt::format("unexpected argument \"{}\" ({} takes options only)", args.operands[0], args.command));
+  if (!inspect && (args.export_batch_given || !args.png_path.empty()))
+    throw CliError("--export-batch and --png belong to the inspect command");
   return args;
 }
 

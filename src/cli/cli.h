@@ -1,8 +1,10 @@
-// Command-line parsing: `srm-dist [COMMAND] --config FILE.yaml [--set key=value ...]`.
+// Command-line parsing: `srm-dist [COMMAND] --config FILE.yaml [--set key=value ...]` for
+// train / bench, and `srm-dist inspect FILE.h5 [--export-batch I] [--png OUT.png]`.
 // The help text lists every configuration key with its type, allowed values and default,
 // generated from the config key table so it cannot drift from what is parsed.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -17,7 +19,11 @@ class CliError : public std::runtime_error {
 struct CliArgs {
   std::string command = "train";
   std::string config_path;
-  std::vector<std::string> overrides;  // "section.key=value"
+  std::vector<std::string> overrides;  // "section.key=value" (--resume adds output.resume=require)
+  std::vector<std::string> operands;   // positional arguments after the command (inspect: the file)
+  bool export_batch_given = false;
+  int64_t export_batch = -1;           // inspect: batch index (negative counts from the end)
+  std::string png_path;                // inspect: where the exported grid goes
   bool help = false;
   bool version = false;
 };

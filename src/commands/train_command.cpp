@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <optional>
 
+#include "checkpoint/resume_selection.h"
 #include "comm/make_communicator.h"
 #include "comm/progress_watchdog.h"
 #include "config/config_loader.h"
@@ -17,8 +19,10 @@
 #include "model/energy_factory.h"
 #include "srm_version.h"
 #include "trainer/trainer.h"
+#include "trainer/training_state.h"
 #include "util/device.h"
 #include "util/log.h"
+#include "util/stop_signal.h"
 
 namespace srm {
 namespace {
@@ -77,9 +81,35 @@ void startup_table(const MpiSession& session, const Communicator& comm, const c1
   fmt::print("{}", table);
 }
 
+// Rank 0 picks the checkpoint (or none); every rank loads the file it names.
+std::optional<TrainingCheckpoint> resume_point(const Config& config, const MpiSession& session, int world_size,
+                                               EnergyNet& energy) {
+  if (config.output.resume == "never") return std::nullopt;
+  const bool leader = session.rank() == 0;
+  std::optional<CheckpointStore::Found> found;
+  if (leader) {
+    std::vector<std::string> rejections;
+    found = select_resume_checkpoint(config, world_size, energy, rejections);
+    for (const auto& reason : rejections) log_line(0, "warning: skipping " + reason);
+  }
+  const std::string path = session.all_gather(found ? found->path : std::string()).front();
+  if (path.empty()) {
+    if (leader) log_line(0, fmt::format("no checkpoint in {}: starting a new run", checkpoint_dir_of(config.output.dir)));
+    return std::nullopt;
+  }
+  if (leader) {
+    log_line(0, fmt::format("resuming from {} (iteration {})", path, found->checkpoint.iteration));
+    return std::move(found->checkpoint);
+  }
+  TrainingCheckpoint checkpoint = read_checkpoint_file(path);
+  check_model_matches(checkpoint, energy, path);
+  return checkpoint;
+}
+
 }  // namespace
 
 int run_train_command(const CliArgs& args, const MpiSession& session) {
+  const StopSignalGuard stop_signals;  // SIGTERM / SIGUSR1 from here on mean "checkpoint and exit 0"
   Config config = load_config(args.config_path, args.overrides);
   if (config.output.dir.empty()) config.output.dir = default_run_dir(config.data.dataset, session);
   if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
@@ -100,6 +130,15 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
     log_line(0, fmt::format("model: {} parameters; {} CPU threads per rank", parameter_count, torch::get_num_threads()));
   }
 
+  const std::optional<TrainingCheckpoint> resume = resume_point(config, session, comm->world_size(), *energy);
+  const int64_t start = resume ? resume->iteration : 0;
+  if (start >= config.train.iterations) {
+    if (leader)
+      log_line(0, fmt::format("the run in {} is already complete (checkpoint at iteration {}, train.iterations = {}); "
+                              "raise train.iterations to continue it", config.output.dir, start,
+                              config.train.iterations));
+    return 0;
+  }
   std::unique_ptr<RunOutputs> outputs;
   if (leader) {
     ArchiveHeader header;
@@ -107,12 +146,15 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
     header.version = SRM_DIST_VERSION;
     header.world_size = comm->world_size();
     header.example_shape = data->example_shape();
-    outputs = std::make_unique<RunOutputs>(config.output.dir, config.output.overwrite, header);
+    outputs = std::make_unique<RunOutputs>(config.output, header, resume ? start : -1);
+    outputs->write_status(fmt::format("running from iteration {}", start));
     log_line(0, "run directory: " + outputs->dir());
   }
   comm->barrier();  // no rank trains before rank 0 has its run directory
 
   Trainer trainer(config, *data, energy, device, *comm, outputs.get(), leader ? stdout : nullptr);
+  if (resume) trainer.set_resume_point(&*resume);
+  trainer.set_stop_request([&stop_signals] { return stop_signals.received(); });
   std::unique_ptr<PhaseTimer> timer;
   if (args.command == "bench") {
     std::function<void()> sync;
@@ -133,10 +175,20 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
   const TrainingSummary summary = trainer.run();
   if (timer && leader)
     fmt::print("{}", format_phase_report(*timer, summary.last_samples.size(0), comm->world_size()));
-  if (leader)
-    log_line(0, fmt::format("done: {} iterations in {} ({:.3f} s/iteration); samples in {}/samples/latest.png",
-                            summary.last.iteration, ProgressLine::format_duration(summary.seconds),
-                            summary.seconds / static_cast<double>(summary.last.iteration), outputs->dir()));
+  if (!leader) return 0;
+  const int64_t ran = summary.last.iteration - summary.first_iteration;
+  if (summary.stop_signal != 0) {
+    const std::string signal_name = stop_signal_name(summary.stop_signal);
+    outputs->write_status(fmt::format("interrupted at iteration {} by {}", summary.last.iteration, signal_name));
+    log_line(0, fmt::format("stopped by {} after iteration {}: checkpoint written to {}; continue with --resume "
+                            "(or output.resume=auto)", signal_name, summary.last.iteration,
+                            outputs->checkpoints().path_for(summary.last.iteration)));
+    return 0;
+  }
+  outputs->write_status(fmt::format("complete at iteration {}", summary.last.iteration));
+  log_line(0, fmt::format("done: {} iterations in {} ({:.3f} s/iteration); samples in {}/samples/latest.png", ran,
+                          ProgressLine::format_duration(summary.seconds),
+                          summary.seconds / static_cast<double>(std::max<int64_t>(ran, 1)), outputs->dir()));
   return 0;
 }
 

@@ -59,9 +59,13 @@ struct OutputConfig {
   std::string dir;                 // run directory; empty = runs/<dataset>-<UTC date-time>
   int64_t log_every = 10;          // progress line and metrics flush
   int64_t sample_every = 100;      // sample batch into the archive + PNG grid
-  int64_t checkpoint_every = 500;  // parameters into the archive
+  int64_t checkpoint_every = 500;  // resumable checkpoint + parameters into the archive
+  int64_t checkpoints_kept = 3;    // complete checkpoint files kept in <dir>/checkpoints
   int64_t samples_kept = 64;       // how many samples of a batch are stored / drawn
   bool overwrite = false;          // reuse a run directory that already holds an archive
+  // never: always a new run | auto: continue from the newest usable checkpoint in output.dir
+  // when there is one, else start | require: continue, or fail when there is nothing to resume
+  std::string resume = "never";
 };
 
 struct DistConfig {

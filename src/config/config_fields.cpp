@@ -143,11 +143,16 @@ std::vector<ConfigField> config_fields(Config& c) {
       numeric("output.sample_every", &c.output.sample_every, 1, big,
               "iterations between stored sample batches"),
       numeric("output.checkpoint_every", &c.output.checkpoint_every, 1, big,
-              "iterations between checkpoints"),
+              "iterations between checkpoints (also written when a stop signal arrives)"),
+      numeric("output.checkpoints_kept", &c.output.checkpoints_kept, 1, 1e6,
+              "complete checkpoint files kept in <output.dir>/checkpoints"),
       numeric("output.samples_kept", &c.output.samples_kept, 1, 100000,
               "samples per stored batch and PNG grid"),
       flag("output.overwrite", &c.output.overwrite,
            "replace an existing run in output.dir instead of refusing to start"),
+      text("output.resume", &c.output.resume, {"never", "auto", "require"},
+           "continue the run in output.dir from its newest usable checkpoint (auto: when one "
+           "exists; require: fail when none does; --resume sets require)"),
 
       text("dist.backend", &c.dist.backend, {"auto", "single", "mpi", "nccl"},
            "gradient communication (auto: single for one rank, nccl on CUDA, mpi on CPU)"),

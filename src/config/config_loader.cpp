@@ -195,6 +195,10 @@ void validate(Config& config) {
     throw ConfigError(fmt::format(
         "config: data.path is empty: data.dataset = \"{}\" needs the path of its data",
         config.data.dataset));
+  if (config.output.resume != "never" && config.output.dir.empty())
+    throw ConfigError(fmt::format(
+        "config: output.resume = \"{}\" needs output.dir: name the run directory to continue",
+        config.output.resume));
   const bool toy = is_toy_dataset(config.data.dataset);
   if (toy && config.model.type == "convnet")
     throw ConfigError(fmt::format(

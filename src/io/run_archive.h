@@ -1,10 +1,12 @@
 // The run's HDF5 archive (layout in docs/archive.md):
 //   /                 attrs: format, srm_dist_version, config (YAML), world_size, created_utc,
-//                            example_shape
+//                            example_shape, resumed_at (int64 list: iterations a run resumed from)
 //   /samples/images   float32 (N, B, ...example) extendible, chunked per batch, gzip
 //   /samples/iteration int64 (N)
 //   /metrics          compound table, one row per iteration (IterationMetrics' fields)
 //   /checkpoints/iter_XXXXXXXX/<named_parameters() key>  float32, attr iteration
+//                     (the model's history; the resumable state is in checkpoint files, see
+//                     checkpoint/checkpoint_store.h)
 // The file is opened for each append and closed right after (HDF5 file locking off), so
 // h5dump and h5py can open it between writes; only rank 0 writes.
 #pragma once
@@ -12,10 +14,10 @@
 #include <ATen/core/Tensor.h>
 
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "trainer/iteration_metrics.h"
+#include "util/named_tensors.h"
 
 namespace srm {
 
@@ -26,12 +28,15 @@ struct ArchiveHeader {
   std::vector<int64_t> example_shape;
 };
 
-using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
-
 class RunArchive {
  public:
   // Creates (truncating) the archive at `path` with its header and empty groups.
   static RunArchive create(const std::string& path, const ArchiveHeader& header);
+
+  // Opens an existing archive to continue a run from `iteration`: rows and parameter
+  // snapshots written after it (by the interrupted attempt) are removed, so the archive reads
+  // as one continuous run, and `iteration` is added to the root attribute resumed_at.
+  static RunArchive reopen_for_resume(const std::string& path, int64_t iteration);
 
   const std::string& path() const { return path_; }
 
@@ -51,6 +56,8 @@ at::Tensor archive_read_sample_batch(const std::string& path, int64_t index);
 std::vector<IterationMetrics> archive_read_metrics(const std::string& path);
 std::vector<int64_t> archive_checkpoint_iterations(const std::string& path);
 NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration);
+std::vector<int64_t> archive_sample_iterations(const std::string& path);
 std::string archive_string_attribute(const std::string& path, const std::string& name);
+std::vector<int64_t> archive_int_attribute(const std::string& path, const std::string& name);  // {} if absent
 
 }  // namespace srm

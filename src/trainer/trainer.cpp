@@ -13,7 +13,10 @@
 #include "trainer/divergence.h"
 #include "trainer/gradient_averager.h"
 #include "trainer/replica_sync.h"
+#include "config/config_loader.h"
+#include "srm_version.h"
 #include "trainer/schedule.h"
+#include "trainer/training_state.h"
 #include "util/random.h"
 
 namespace srm {
@@ -58,6 +61,16 @@ Trainer::Trainer(const Config& config, const Dataset& data, std::shared_ptr<Ener
     : config_(config), data_(data), energy_(std::move(energy)), device_(device), comm_(comm), outputs_(outputs),
       progress_(progress) {}
 
+int Trainer::agreed_stop_signal() {
+  if (!stop_request_) return 0;
+  const int local = stop_request_();
+  if (comm_.world_size() == 1) return local;
+  at::Tensor flag = at::tensor({static_cast<int64_t>(local)}, at::kLong);
+  if (comm_.wants_cuda_tensors()) flag = flag.to(at::kCUDA);
+  comm_.all_reduce(flag, ReduceOp::Max);
+  return static_cast<int>(flag.item<int64_t>());
+}
+
 TrainingSummary Trainer::run() {
   const TrainConfig& train = config_.train;
   const OutputConfig& out = config_.output;
@@ -80,15 +93,33 @@ TrainingSummary Trainer::run() {
   NoiseStream noise = keyed ? NoiseStream(make_generator(device_, derive_seed(seed, 0)), plan.global_batch(), shard.offset)
                             : NoiseStream(make_generator(device_, derive_seed(seed, static_cast<uint64_t>(rank))));
 
+  int64_t first = 0;
+  if (resume_) {
+    restore_training_state(*resume_, *energy_, optimizer, noise.generator(), rank);
+    if (world > 1) broadcast_parameters(*energy_, comm_);
+    first = resume_->iteration;
+  }
+  const std::string config_yaml = to_yaml(config_);
+  const auto checkpoint_at = [&](int64_t done) {
+    TrainingCheckpoint c = capture_training_state(*energy_, optimizer, noise.generator(), comm_, done);
+    c.config_yaml = config_yaml;
+    c.version = SRM_DIST_VERSION;
+    c.epoch = done / plan.batches_per_epoch();
+    c.batch_in_epoch = done % plan.batches_per_epoch();
+    if (outputs_) outputs_->record_checkpoint(c);
+  };
+
   std::unique_ptr<ProgressLine> progress;
-  if (progress_) progress = std::make_unique<ProgressLine>("train", 0, train.iterations, out.log_every, progress_);
+  if (progress_) progress = std::make_unique<ProgressLine>("train", first, train.iterations, out.log_every, progress_);
   std::vector<IterationMetrics> pending;
   TrainingSummary summary;
+  summary.first_iteration = first;
+  summary.last.iteration = first;
   const auto run_start = std::chrono::steady_clock::now();
-  for (int64_t it = 0; it < train.iterations; ++it) {
+  for (int64_t it = first; it < train.iterations; ++it) {
     const auto start = std::chrono::steady_clock::now();
     if (timer_) {
-      if (it == 1) timer_->reset();  // the first iteration warms up allocators and kernels
+      if (it == first + 1) timer_->reset();  // the first iteration warms up allocators and kernels
       timer_->start();
     }
     const Annealed a = annealed_at(train, it);
@@ -103,15 +134,16 @@ TrainingSummary Trainer::run() {
     if (world > 1 && config_.dist.check_every > 0 && done % config_.dist.check_every == 0)
       check_replicas(*energy_, comm_, done);
     pending.push_back(metrics);
-    const bool last = done == train.iterations;
-    if (done % out.log_every == 0 || last) {
+    summary.stop_signal = agreed_stop_signal();
+    const bool last = done == train.iterations || summary.stop_signal != 0;
+    const bool checkpoint = done % out.checkpoint_every == 0 || last;
+    if (done % out.log_every == 0 || last || checkpoint) {
       if (outputs_) outputs_->record_metrics(pending);
       pending.clear();
     }
     if (outputs_ && (done % out.sample_every == 0 || last))
       outputs_->record_samples(done, result.samples.narrow(0, 0, std::min(out.samples_kept, result.samples.size(0))));
-    if (outputs_ && (done % out.checkpoint_every == 0 || last))
-      outputs_->record_checkpoint(done, named_parameters_of(*energy_));
+    if (checkpoint) checkpoint_at(done);  // collective: every rank takes part
     if (timer_) {
       timer_->mark(Phase::Io);
       timer_->count_iteration();
@@ -119,7 +151,10 @@ TrainingSummary Trainer::run() {
     if (heartbeat_) heartbeat_(done);
     if (progress) progress->update(done, status_text(metrics));
     summary.last = metrics;
-    if (last) summary.last_samples = result.samples.to(at::kCPU);
+    if (last) {
+      summary.last_samples = result.samples.to(at::kCPU);
+      break;
+    }
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   for (const auto& [name, tensor] : named_parameters_of(*energy_))

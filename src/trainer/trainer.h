@@ -2,6 +2,7 @@
 // each global batch from the BatchPlan, TrainStep per iteration with gradients averaged over
 // ranks, annealing, diagnostics with the divergence check, replica checks, the progress line,
 // and the periodic samples / metrics / checkpoints handed to RunOutputs (rank 0 only).
+// It can start from a checkpoint and stop early, checkpointing, when any rank is signalled.
 // Everything is injected; with the single-process communicator it is the 1-process trainer.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <functional>
 #include <memory>
 
+#include "checkpoint/training_checkpoint.h"
 #include "comm/communicator.h"
 #include "config/config.h"
 #include "data/dataset.h"
@@ -23,6 +25,8 @@
 namespace srm {
 
 struct TrainingSummary {
+  int64_t first_iteration = 0;  // 0 for a new run, the checkpoint's iteration when resumed
+  int stop_signal = 0;          // the signal that ended the run early (0: ran to completion)
   IterationMetrics last;
   at::Tensor last_samples;  // x- of the final iteration (this rank's shard), on the CPU
   NamedTensors final_parameters;  // on the CPU
@@ -40,6 +44,14 @@ class Trainer {
   // Called after every iteration with its number (the progress watchdog's heartbeat).
   void set_heartbeat(std::function<void(int64_t)> heartbeat) { heartbeat_ = std::move(heartbeat); }
 
+  // Continue from this checkpoint (already validated against the config and model) instead of
+  // from iteration 0. The pointer must stay valid until run() returns.
+  void set_resume_point(const TrainingCheckpoint* checkpoint) { resume_ = checkpoint; }
+
+  // Polled once per iteration: a signal number when this rank was asked to stop, else 0.
+  // Ranks agree (the maximum over ranks), write a checkpoint at that step boundary and return.
+  void set_stop_request(std::function<int()> stop_request) { stop_request_ = std::move(stop_request); }
+
   // Attach a timer (bench): every phase of every iteration after the first is charged to it.
   void set_phase_timer(PhaseTimer* timer) { timer_ = timer; }
 
@@ -53,6 +65,10 @@ class Trainer {
   std::FILE* progress_;
   PhaseTimer* timer_ = nullptr;
   std::function<void(int64_t)> heartbeat_;
+  std::function<int()> stop_request_;
+  const TrainingCheckpoint* resume_ = nullptr;
+
+  int agreed_stop_signal();
 };
 
 // "name -> tensor" for every parameter, in named_parameters() order and naming.

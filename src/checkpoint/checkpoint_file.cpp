@@ -1,0 +1,115 @@
+// Checkpoint file reading and writing (see checkpoint_file.h).
+#include "checkpoint/checkpoint_file.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "io/hdf5_objects.h"
+
+namespace srm {
+namespace {
+
+constexpr const char* kFormat = "srm-dist-checkpoint/1";
+
+int64_t single_int(hid_t location, const std::string& name) {
+  const auto values = read_int_attribute(location, name);
+  if (values.size() != 1) throw Hdf5Error("attribute " + name + " is not a single integer");
+  return values[0];
+}
+
+TrainingCheckpoint read_unchecked(const std::string& path) {
+  const H5Id file = open_hdf5_file(path, H5F_ACC_RDONLY, "checkpoint");
+  if (!has_attribute(file.get(), "format") || read_string_attribute(file.get(), "format") != kFormat)
+    throw CheckpointError(fmt::format("\"{}\" is an HDF5 file but not an srm-dist checkpoint (no format \"{}\")",
+                                      path, kFormat));
+  TrainingCheckpoint c;
+  c.version = read_string_attribute(file.get(), "srm_dist_version");
+  c.config_yaml = read_string_attribute(file.get(), "config");
+  c.iteration = single_int(file.get(), "iteration");
+  c.world_size = static_cast<int>(single_int(file.get(), "world_size"));
+  c.epoch = single_int(file.get(), "epoch");
+  c.batch_in_epoch = single_int(file.get(), "batch_in_epoch");
+  const std::vector<int64_t> order = read_int_attribute(file.get(), "parameter_order");
+  const auto names = group_members(file.get(), "parameters");
+  // HDF5 lists members by name; the attribute restores named_parameters() order.
+  if (order.size() != names.size()) throw CheckpointError(fmt::format("\"{}\": parameter_order does not match /parameters", path));
+  std::vector<std::string> ordered(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (order[i] < 0 || static_cast<size_t>(order[i]) >= names.size())
+      throw CheckpointError(fmt::format("\"{}\": parameter_order out of range", path));
+    ordered[static_cast<size_t>(order[i])] = names[i];
+  }
+  const H5Id parameters = open_group(file.get(), "parameters");
+  for (const auto& name : ordered) c.parameters.emplace_back(name, read_float_dataset(parameters.get(), name));
+  if (link_exists(file.get(), "adam")) {
+    const H5Id avg = open_group(file.get(), "adam/exp_avg");
+    const H5Id avg_sq = open_group(file.get(), "adam/exp_avg_sq");
+    for (const auto& name : ordered) {
+      AdamMoments m;
+      m.exp_avg = read_float_dataset(avg.get(), name);
+      m.exp_avg_sq = read_float_dataset(avg_sq.get(), name);
+      const H5Id dataset(H5Dopen2(avg.get(), name.c_str(), H5P_DEFAULT), "opening adam/exp_avg/" + name);
+      m.step = single_int(dataset.get(), "step");
+      c.adam.push_back(std::move(m));
+    }
+  }
+  c.rng_states = read_byte_matrix(file.get(), "rng/states");
+  if (c.rng_states.dim() != 2 || c.rng_states.size(0) != c.world_size)
+    throw CheckpointError(fmt::format("\"{}\": rng/states has {} rows for world size {}", path,
+                                      c.rng_states.dim() > 0 ? c.rng_states.size(0) : 0, c.world_size));
+  return c;
+}
+
+}  // namespace
+
+void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c) {
+  const H5Id file = create_hdf5_file(path, "checkpoint");
+  write_string_attribute(file.get(), "format", kFormat);
+  write_string_attribute(file.get(), "srm_dist_version", c.version);
+  write_string_attribute(file.get(), "config", c.config_yaml);
+  write_string_attribute(file.get(), "created_utc", utc_timestamp());
+  write_int_attribute(file.get(), "iteration", {c.iteration});
+  write_int_attribute(file.get(), "world_size", {c.world_size});
+  write_int_attribute(file.get(), "epoch", {c.epoch});
+  write_int_attribute(file.get(), "batch_in_epoch", {c.batch_in_epoch});
+  const H5Id parameters = create_group(file.get(), "parameters");
+  std::vector<int64_t> order;  // position in named_parameters() of each member, in HDF5's name order
+  std::vector<std::pair<std::string, int64_t>> by_name;
+  for (size_t i = 0; i < c.parameters.size(); ++i) by_name.emplace_back(c.parameters[i].first, static_cast<int64_t>(i));
+  std::sort(by_name.begin(), by_name.end());
+  for (const auto& entry : by_name) order.push_back(entry.second);
+  write_int_attribute(file.get(), "parameter_order", order);
+  for (const auto& [name, tensor] : c.parameters) write_float_dataset(parameters.get(), name, tensor, true);
+  if (!c.adam.empty()) {
+    if (c.adam.size() != c.parameters.size())
+      throw CheckpointError(fmt::format("writing \"{}\": {} Adam states for {} parameters", path, c.adam.size(),
+                                        c.parameters.size()));
+    create_group(file.get(), "adam");
+    const H5Id avg = create_group(file.get(), "adam/exp_avg");
+    const H5Id avg_sq = create_group(file.get(), "adam/exp_avg_sq");
+    for (size_t i = 0; i < c.parameters.size(); ++i) {
+      const std::string& name = c.parameters[i].first;
+      write_float_dataset(avg.get(), name, c.adam[i].exp_avg, true);
+      write_float_dataset(avg_sq.get(), name, c.adam[i].exp_avg_sq, true);
+      const H5Id dataset(H5Dopen2(avg.get(), name.c_str(), H5P_DEFAULT), "opening adam/exp_avg/" + name);
+      write_int_attribute(dataset.get(), "step", {c.adam[i].step});
+    }
+  }
+  create_group(file.get(), "rng");
+  write_byte_matrix(file.get(), "rng/states", c.rng_states);
+  h5_check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), fmt::format("flushing checkpoint \"{}\"", path));
+}
+
+TrainingCheckpoint read_checkpoint_file(const std::string& path) {
+  try {
+    return read_unchecked(path);
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw CheckpointError(fmt::format("checkpoint \"{}\" is unreadable (truncated or corrupted?): {}", path, e.what()));
+  }
+}
+
+}  // namespace srm

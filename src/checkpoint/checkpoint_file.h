@@ -1,0 +1,30 @@
+// One checkpoint as one self-contained HDF5 file (format "srm-dist-checkpoint/1"):
+//   /                      attrs format, srm_dist_version, config, created_utc, iteration,
+//                          world_size, epoch, batch_in_epoch
+//   /parameters/<name>     float32, the parameter's shape
+//   /adam/exp_avg/<name>   float32, attr step (Adam's step count for that parameter)
+//   /adam/exp_avg_sq/<name> float32
+//   /rng/states            uint8 (world_size, S), row r = rank r's generator state
+// Every dataset is chunked with HDF5's Fletcher-32 checksum, so a flipped bit is an error on
+// read rather than a silently different model. Atomicity is the store's job (checkpoint_store.h).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "checkpoint/training_checkpoint.h"
+
+namespace srm {
+
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& checkpoint);
+
+// Reads and checks the whole file; throws CheckpointError naming `path` and what is wrong
+// (not HDF5 / truncated, wrong format, checksum mismatch, missing pieces).
+TrainingCheckpoint read_checkpoint_file(const std::string& path);
+
+}  // namespace srm

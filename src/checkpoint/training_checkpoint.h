@@ -1,0 +1,37 @@
+// Everything needed to continue a training run exactly where it stopped: the model, Adam's
+// moments and step counts, the iteration, every rank's random-generator state, the data-order
+// position and the resolved config. Plain data on the CPU; written by checkpoint_file.h.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/named_tensors.h"
+
+namespace srm {
+
+struct AdamMoments {
+  int64_t step = 0;     // Adam's per-parameter step count
+  at::Tensor exp_avg;     // first moment, float32, the parameter's shape
+  at::Tensor exp_avg_sq;  // second moment
+};
+
+struct TrainingCheckpoint {
+  int64_t iteration = 0;  // iterations completed; training continues with iteration + 1
+  int world_size = 1;
+  std::string config_yaml;  // the resolved config of the run that wrote it
+  std::string version;      // srm-dist version that wrote it
+  NamedTensors parameters;  // float32 on the CPU, named_parameters() order and keys
+  std::vector<AdamMoments> adam;  // same order as parameters (empty before the first step)
+  // uint8 (world_size, S): row r is rank r's chain / data-noise generator state.
+  at::Tensor rng_states;
+  // Where the data order stands: epoch and batch within it of the next iteration. The order
+  // itself is a pure function of (seed, epoch), so these are derived and stored for readers.
+  int64_t epoch = 0;
+  int64_t batch_in_epoch = 0;
+};
+
+}  // namespace srm

@@ -1,0 +1,92 @@
+// Capture / restore of the training state (see training_state.h).
+#include "trainer/training_state.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/optim/adam.h>
+
+#include "checkpoint/checkpoint_file.h"
+
+namespace srm {
+namespace {
+
+std::string shape_text(at::IntArrayRef sizes) {
+  std::string text = "(";
+  for (size_t i = 0; i < sizes.size(); ++i) text += (i ? ", " : "") + std::to_string(sizes[i]);
+  return text + ")";
+}
+
+// Every rank's generator state as a (world, S) uint8 matrix, by a sum of zero-padded rows.
+at::Tensor gather_generator_states(const at::Generator& generator, Communicator& comm) {
+  const at::Tensor mine = generator.get_state().to(at::kCPU).contiguous();
+  at::Tensor all = at::zeros({comm.world_size(), mine.numel()}, at::kFloat);
+  all[comm.rank()].copy_(mine.to(at::kFloat));
+  if (comm.world_size() > 1) {
+    if (comm.wants_cuda_tensors()) all = all.to(at::kCUDA);
+    comm.all_reduce(all, ReduceOp::Sum);  // bytes 0..255 are exact in float32
+    all = all.to(at::kCPU);
+  }
+  return all.round().to(at::kByte);
+}
+
+}  // namespace
+
+TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam& optimizer,
+                                          const at::Generator& generator, Communicator& comm, int64_t iteration) {
+  TrainingCheckpoint c;
+  c.iteration = iteration;
+  c.world_size = comm.world_size();
+  auto& state = optimizer.state();
+  for (const auto& item : energy.named_parameters()) {
+    const at::Tensor& p = item.value();
+    c.parameters.emplace_back(item.key(), p.detach().to(at::kCPU, at::kFloat).clone());
+    const auto found = state.find(p.unsafeGetTensorImpl());
+    if (found == state.end()) continue;
+    const auto& adam = static_cast<const torch::optim::AdamParamState&>(*found->second);
+    c.adam.push_back({adam.step(), adam.exp_avg().detach().to(at::kCPU, at::kFloat).clone(),
+                      adam.exp_avg_sq().detach().to(at::kCPU, at::kFloat).clone()});
+  }
+  if (!c.adam.empty() && c.adam.size() != c.parameters.size())
+    throw CheckpointError(fmt::format("Adam holds state for {} of {} parameters; cannot checkpoint", c.adam.size(),
+                                      c.parameters.size()));
+  c.rng_states = gather_generator_states(generator, comm);
+  return c;
+}
+
+void check_model_matches(const TrainingCheckpoint& checkpoint, EnergyNet& energy, const std::string& path) {
+  const auto named = energy.named_parameters();
+  if (named.size() != checkpoint.parameters.size())
+    throw CheckpointError(fmt::format("checkpoint \"{}\" holds {} parameter tensors; the configured model has {}",
+                                      path, checkpoint.parameters.size(), named.size()));
+  for (size_t i = 0; i < named.size(); ++i) {
+    const auto& [name, tensor] = checkpoint.parameters[i];
+    const at::Tensor& p = named[i].value();
+    if (name != named[i].key() || !tensor.sizes().equals(p.sizes()))
+      throw CheckpointError(fmt::format("checkpoint \"{}\" does not fit the configured model: it holds {} {}, the "
+                                        "model has {} {}", path, name, shape_text(tensor.sizes()), named[i].key(),
+                                        shape_text(p.sizes())));
+  }
+}
+
+void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& energy, torch::optim::Adam& optimizer,
+                            at::Generator& generator, int rank) {
+  const torch::NoGradGuard no_grad;
+  auto named = energy.named_parameters();
+  auto& state = optimizer.state();
+  state.clear();
+  for (size_t i = 0; i < named.size(); ++i) {
+    at::Tensor p = named[i].value();
+    p.detach().copy_(checkpoint.parameters[i].second);
+    if (checkpoint.adam.empty()) continue;
+    auto adam = std::make_unique<torch::optim::AdamParamState>();
+    adam->step(checkpoint.adam[i].step);
+    adam->exp_avg(checkpoint.adam[i].exp_avg.to(p.options()).clone());
+    adam->exp_avg_sq(checkpoint.adam[i].exp_avg_sq.to(p.options()).clone());
+    state[p.unsafeGetTensorImpl()] = std::move(adam);
+  }
+  // A fresh tensor: set_state reads from the start of the storage, ignoring a row view's offset.
+  generator.set_state(checkpoint.rng_states[rank].clone());
+}
+
+}  // namespace srm
