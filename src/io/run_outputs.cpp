@@ -7,7 +7,9 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "io/hdf5_handle.h"
 #include "io/png_output.h"
+#include "util/log.h"
 
 namespace srm {
 namespace {
@@ -20,7 +22,19 @@ RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header,
   if (resume_iteration >= 0) {
     if (!fs::exists(archive))
       throw std::runtime_error(fmt::format("cannot resume in \"{}\": it has checkpoints but no archive.h5", output.dir));
-    return RunArchive::reopen_for_resume(archive.string(), resume_iteration);
+    try {
+      return RunArchive::reopen_for_resume(archive.string(), resume_iteration);
+    } catch (const Hdf5Error& e) {
+      // A crash in the middle of an append can leave the archive unreadable; the checkpoint
+      // is intact, so training goes on in a fresh archive and the damaged one is kept aside.
+      const fs::path damaged = dir / "archive.damaged.h5";
+      fs::rename(archive, damaged);
+      log_line(0, fmt::format("warning: {}; moved it to {} and started a new archive from iteration {}", e.what(),
+                              damaged.string(), resume_iteration));
+      RunArchive fresh = RunArchive::create(archive.string(), header);
+      RunArchive::reopen_for_resume(archive.string(), resume_iteration);  // records resumed_at
+      return fresh;
+    }
   }
   if (fs::exists(archive) && !output.overwrite)
     throw std::runtime_error(fmt::format("\"{}\" already holds a run (archive.h5); continue it with --resume, "
