@@ -30,3 +30,22 @@ srm_print_resources() {
   srun --ntasks-per-node=1 --ntasks="$SLURM_JOB_NUM_NODES" bash -c \
     'echo "  $(hostname): $(nvidia-smi -L 2>/dev/null | wc -l) GPU(s)"' || true
 }
+
+# Preemption and the time limit. The scripts ask Slurm for SIGUSR1 ahead of the limit
+# (--signal=USR1@180) and run with output.resume=auto in a directory named by the job id,
+# which a requeued job keeps. On SIGUSR1 (or SIGTERM, which preemption sends first) every
+# rank stops at the same step boundary, a checkpoint is written and srm-dist exits 0 with
+# "interrupted ..." in <run dir>/status; then this requeues the job, which resumes from it.
+srm_requeue_if_interrupted() {
+  local status
+  status=$(head -n 1 "$SRM_RUN_DIR/status" 2>/dev/null || true)
+  echo "run status: ${status:-none}"
+  if [[ "$status" == interrupted* ]]; then
+    echo "requeueing job $SLURM_JOB_ID to continue from its checkpoint"
+    scontrol requeue "$SLURM_JOB_ID"
+  fi
+}
+
+# Preemption signals the batch shell too: keep it alive until srun returns, so the requeue
+# check above still runs (srun passes the signal on to the ranks, which checkpoint).
+trap 'echo "batch script: SIGTERM received; waiting for the ranks to checkpoint"' TERM

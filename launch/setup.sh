@@ -68,6 +68,8 @@ if [ "$have_version" != "$want_version" ]; then
 else
   say "torch $have_version already in $venv"
 fi
+# h5py beside torch: the docs' Python example (docs/examples/load_checkpoint.py) and its test.
+"$venv/bin/python" -c 'import h5py, numpy' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q h5py numpy
 torch_cmake=$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
 "$venv/bin/python" - <<'PY' 2>/dev/null
 import torch
@@ -98,7 +100,7 @@ say "configuring $build_dir"
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$torch_cmake" "${launcher[@]}" "${cuda_args[@]}" ${SRM_CMAKE_ARGS:-} \
+  -DCMAKE_PREFIX_PATH="$torch_cmake" -DSRM_TORCH_PYTHON="$venv/bin/python" "${launcher[@]}" "${cuda_args[@]}" ${SRM_CMAKE_ARGS:-} \
   2>&1 | grep -E '^-- (srm-dist|  \[)|Error|error' || true
 [ -f "$build_dir/build.ninja" ] || { echo "setup.sh: configuration failed; run cmake by hand to see why" >&2; exit 1; }
 say "building with $jobs jobs"
