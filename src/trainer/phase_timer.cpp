@@ -13,6 +13,7 @@ const char* phase_name(Phase phase) {
     case Phase::AllReduce: return "all-reduce";
     case Phase::Optimizer: return "optimizer";
     case Phase::Io: return "I/O (archive, PNG)";
+    case Phase::Checkpoint: return "checkpoint";
     default: return "?";
   }
 }

@@ -1,5 +1,5 @@
 // Wall time per phase of a training iteration (data, sampler, parameter gradient, all-reduce,
-// optimizer, I/O), for `srm-dist bench`. Each mark() charges the time since the previous mark
+// optimizer, archive I/O, checkpoint), for `srm-dist bench`. Each mark() charges the time since the previous mark
 // to a phase. On CUDA it synchronises the device first, so only attach it when measuring.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 namespace srm {
 
-enum class Phase { Data, Sampler, ParamGrad, AllReduce, Optimizer, Io, Count };
+enum class Phase { Data, Sampler, ParamGrad, AllReduce, Optimizer, Io, Checkpoint, Count };
 
 const char* phase_name(Phase phase);
 

@@ -143,9 +143,10 @@ TrainingSummary Trainer::run() {
     }
     if (outputs_ && (done % out.sample_every == 0 || last))
       outputs_->record_samples(done, result.samples.narrow(0, 0, std::min(out.samples_kept, result.samples.size(0))));
+    if (timer_) timer_->mark(Phase::Io);
     if (checkpoint) checkpoint_at(done);  // collective: every rank takes part
     if (timer_) {
-      timer_->mark(Phase::Io);
+      timer_->mark(Phase::Checkpoint);
       timer_->count_iteration();
     }
     if (heartbeat_) heartbeat_(done);
