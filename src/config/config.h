@@ -28,13 +28,18 @@ struct ModelConfig {
 };
 
 struct SamplerConfig {
-  std::string method = "langevin";  // langevin
+  std::string method = "langevin";  // langevin | anila (anisotropic step, anisotropic_step.h)
   int64_t steps = 100;              // K
   // x <- x + step_size * df/dx + noise * N(0, I). The paper's eq. (4) with time step dt is
   // step_size = dt/2, noise = sqrt(dt); its public code uses step_size 1, noise 0.01.
   double step_size = 1.0;
   double noise = 0.01;
   std::string init = "uniform";  // p0: uniform on [-1,1] | gaussian N(0, I)
+  // AniLA: gamma = anila_b / max(anila_b, |df/dx|) per coordinate | pixel | sample, scaling
+  // drift and noise (gamma, sqrt(gamma): the draft's eq. 6) or the noise only (gamma).
+  double anila_b = 1.0;
+  std::string anila_granularity = "coordinate";
+  std::string anila_scaling = "drift_and_noise";
 };
 
 struct TrainConfig {

@@ -110,13 +110,21 @@ std::vector<ConfigField> config_fields(Config& c) {
       text("model.mlp_activation", &c.model.mlp_activation, {"leaky_relu", "silu"},
            "activation of the MLP energy (leaky_relu uses model.leaky_slope)"),
 
-      text("sampler.method", &c.sampler.method, {"langevin"}, "MCMC transition"),
+      text("sampler.method", &c.sampler.method, {"langevin", "anila"},
+           "MCMC transition: Langevin, or AniLA's anisotropic Langevin (sampler.anila_*)"),
       numeric("sampler.steps", &c.sampler.steps, 0, 100000, "K, Langevin steps per chain"),
       numeric("sampler.step_size", &c.sampler.step_size, 0, kInf,
               "drift coefficient s in x += s*df/dx + noise*N(0,I)"),
       numeric("sampler.noise", &c.sampler.noise, 0, kInf, "noise scale of each Langevin step"),
       text("sampler.init", &c.sampler.init, {"uniform", "gaussian"},
            "p0: uniform on [-1,1] or standard Gaussian"),
+      numeric("sampler.anila_b", &c.sampler.anila_b, 1e-12, kInf,
+              "AniLA threshold b: gamma = b / max(b, |df/dx|)"),
+      text("sampler.anila_granularity", &c.sampler.anila_granularity, {"coordinate", "pixel", "sample"},
+           "AniLA: |df/dx| per coordinate (the draft's equations), per pixel (norm over channels) or "
+           "per sample (norm over the example)"),
+      text("sampler.anila_scaling", &c.sampler.anila_scaling, {"drift_and_noise", "noise_only"},
+           "AniLA: gamma scales the drift and sqrt(gamma) the noise (the equations), or gamma the noise only"),
 
       numeric("train.iterations", &c.train.iterations, 1, big, "parameter updates T"),
       numeric("train.batch_size", &c.train.batch_size, 1, 1e7,

@@ -200,6 +200,10 @@ void validate(Config& config) {
         "config: output.resume = \"{}\" needs output.dir: name the run directory to continue",
         config.output.resume));
   const bool toy = is_toy_dataset(config.data.dataset);
+  if (config.sampler.method == "anila" && toy && config.sampler.anila_granularity == "pixel")
+    throw ConfigError(fmt::format(
+        "config: sampler.anila_granularity = \"pixel\" is not allowed with data.dataset = \"{}\" (2-D points "
+        "have no pixels): expected coordinate or sample", config.data.dataset));
   if (toy && config.model.type == "convnet")
     throw ConfigError(fmt::format(
         "config: model.type = \"convnet\" is not allowed with data.dataset = \"{}\" (2-D points): "

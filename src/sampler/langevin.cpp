@@ -19,8 +19,18 @@ ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseS
   for (int64_t k = 0; k < settings_.steps; ++k) {
     at::Tensor grad = energy_input_gradient(energy, x);
     grad_norm_sum += grad.flatten(1).norm(2, {1}).mean();
-    x.add_(grad, settings_.step_size);
-    if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
+    if (!settings_.anila) {
+      x.add_(grad, settings_.step_size);
+      if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
+      continue;
+    }
+    const at::Tensor gamma = anila_gamma(grad, *settings_.anila);
+    const bool drift_too = settings_.anila->scaling == AnilaScaling::DriftAndNoise;
+    x.add_(drift_too ? grad * gamma : grad, settings_.step_size);
+    if (settings_.noise > 0) {
+      const at::Tensor draw = noise.normal(x.size(0), example_shape, x.options());
+      x.add_(draw * (drift_too ? gamma.sqrt() : gamma), settings_.noise);
+    }
   }
   const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
   return {x, grad_norm_sum / steps};

@@ -1,11 +1,15 @@
 // Short-run Langevin dynamics toward exp(f):  x <- x + step_size * df/dx + noise * N(0, I),
-// K times, from a given start. Only input gradients are computed: the parameters' .grad are
+// K times, from a given start; or AniLA's anisotropic version, where gamma = b / max(b, |df/dx|)
+// scales the drift and sqrt(gamma) the noise (or gamma the noise only; anisotropic_step.h). Only input gradients are computed: the parameters' .grad are
 // never touched. Knows nothing of ranks or training.
 #pragma once
 
 #include <ATen/core/Tensor.h>
 
+#include <optional>
+
 #include "model/energy_net.h"
+#include "sampler/anisotropic_step.h"
 #include "sampler/noise_stream.h"
 
 namespace srm {
@@ -14,6 +18,7 @@ struct LangevinSettings {
   int64_t steps = 100;     // K
   double step_size = 1.0;  // drift coefficient
   double noise = 0.01;     // noise scale (0 = deterministic gradient ascent, u = 0)
+  std::optional<AnilaSettings> anila;  // set: AniLA steps instead of plain Langevin
 };
 
 struct ChainResult {

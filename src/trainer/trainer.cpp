@@ -15,6 +15,7 @@
 #include "trainer/replica_sync.h"
 #include "config/config_loader.h"
 #include "srm_version.h"
+#include "sampler/sampler_settings.h"
 #include "trainer/schedule.h"
 #include "trainer/training_state.h"
 #include "util/random.h"
@@ -80,7 +81,7 @@ TrainingSummary Trainer::run() {
   torch::optim::Adam optimizer(energy_->parameters(), torch::optim::AdamOptions(train.lr)
                                                           .betas({train.beta1, train.beta2})
                                                           .eps(train.adam_eps));
-  const LangevinSampler sampler({config_.sampler.steps, config_.sampler.step_size, config_.sampler.noise});
+  const LangevinSampler sampler(sampler_settings(config_.sampler));
   BatchPlan plan(data_.size(), train.batch_size, static_cast<uint64_t>(train.seed), rank, world);
   const Shard shard = plan.shard();
   GradientHook hook;

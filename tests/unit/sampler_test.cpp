@@ -21,7 +21,7 @@ TEST(Langevin, ZeroNoiseIsExactlyGradientAscentOnConvNet) {
   ConvEnergy net(o);
   NoiseStream gen(make_generator(torch::kCPU, 7));
   const auto x0 = draw_initial(InitKind::Uniform, 4, {1, 16, 16}, gen, torch::kFloat);
-  const LangevinSampler sampler({5, 0.3, 0.0});
+  const LangevinSampler sampler({5, 0.3, 0.0, std::nullopt});
   const auto result = sampler.run(net, x0, gen);
 
   // Independent gradient ascent: backward() on a fresh leaf each step.
@@ -45,7 +45,7 @@ TEST(Langevin, LinearEnergyClosedForm) {
   test::LinearEnergy f(w);
   NoiseStream gen(make_generator(torch::kCPU, 1));
   const auto x0 = torch::tensor({{0.1f, 0.2f}, {-0.3f, 0.4f}});
-  const auto result = LangevinSampler({10, 0.25, 0.0}).run(f, x0, gen);
+  const auto result = LangevinSampler({10, 0.25, 0.0, std::nullopt}).run(f, x0, gen);
   // x_K = x_0 + K * s * w, and ||df/dx|| = ||w|| at every step.
   EXPECT_TRUE(torch::allclose(result.samples, x0 + 10 * 0.25 * w, 0, 1e-6));
   EXPECT_NEAR(result.mean_grad_norm.item<double>(), std::sqrt(0.25 + 4.0), 1e-6);
@@ -54,7 +54,7 @@ TEST(Langevin, LinearEnergyClosedForm) {
 TEST(Langevin, NeverTouchesParameterGradients) {
   test::LinearEnergy f(torch::tensor({1.0f, 1.0f}));
   NoiseStream gen(make_generator(torch::kCPU, 1));
-  LangevinSampler({3, 1.0, 0.1}).run(f, torch::zeros({4, 2}), gen);
+  LangevinSampler({3, 1.0, 0.1, std::nullopt}).run(f, torch::zeros({4, 2}), gen);
   for (const auto& p : f.parameters()) EXPECT_FALSE(p.grad().defined());
 }
 
@@ -65,7 +65,7 @@ TEST(Langevin, NoiseHasTheStatedScale) {
   const int64_t n = 20000, k = 4;
   const double noise = 0.1;
   const auto x0 = torch::zeros({n, 2});
-  const auto result = LangevinSampler({k, 1.0, noise}).run(f, x0, gen);
+  const auto result = LangevinSampler({k, 1.0, noise, std::nullopt}).run(f, x0, gen);
   const double var = result.samples.var().item<double>();
   // Relative standard error of a variance from 40000 normals is sqrt(2/40000) ~ 0.7%.
   EXPECT_NEAR(var, k * noise * noise, 0.04 * k * noise * noise);
@@ -75,8 +75,8 @@ TEST(Langevin, SameSeedSameChains) {
   test::LinearEnergy f(torch::tensor({0.3f, 0.1f}));
   NoiseStream g1(make_generator(torch::kCPU, 9)), g2(make_generator(torch::kCPU, 9));
   const auto x0 = torch::zeros({8, 2});
-  EXPECT_TRUE(torch::equal(LangevinSampler({5, 1.0, 0.2}).run(f, x0, g1).samples,
-                           LangevinSampler({5, 1.0, 0.2}).run(f, x0, g2).samples));
+  EXPECT_TRUE(torch::equal(LangevinSampler({5, 1.0, 0.2, std::nullopt}).run(f, x0, g1).samples,
+                           LangevinSampler({5, 1.0, 0.2, std::nullopt}).run(f, x0, g2).samples));
 }
 
 TEST(InitialDistribution, UniformSupportAndGaussianMoments) {

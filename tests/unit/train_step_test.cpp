@@ -23,7 +23,7 @@ TEST(TrainStep, LinearEnergyMatchesClosedForm) {
   const double lr = 0.01, step = 0.5;
   const int64_t k = 3;
   torch::optim::Adam adam(f.parameters(), torch::optim::AdamOptions(lr).betas({0.9, 0.999}));
-  TrainStep train_step(f, adam, LangevinSampler({k, step, 0.0}), InitKind::Uniform);
+  TrainStep train_step(f, adam, LangevinSampler({k, step, 0.0, std::nullopt}), InitKind::Uniform);
   const auto observed = torch::tensor({{0.5f, 0.1f}, {-0.2f, 0.4f}, {0.0f, 0.9f}, {0.7f, -0.6f}});
   NoiseStream gen(make_generator(torch::kCPU, 123));
   const StepResult result = train_step.run(observed, 0.0, gen);
@@ -53,7 +53,7 @@ TEST(TrainStep, GradientHookSeesGradientsBeforeTheStep) {
   test::LinearEnergy f(torch::tensor({0.3f, -0.2f}));
   torch::optim::Adam adam(f.parameters(), torch::optim::AdamOptions(0.1));
   int calls = 0;
-  TrainStep train_step(f, adam, LangevinSampler({1, 1.0, 0.0}), InitKind::Uniform,
+  TrainStep train_step(f, adam, LangevinSampler({1, 1.0, 0.0, std::nullopt}), InitKind::Uniform,
                        [&](std::vector<at::Tensor>& params, at::Tensor& stats) {
                          ++calls;
                          EXPECT_EQ(stats.numel(), 4);

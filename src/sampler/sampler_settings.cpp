@@ -1,0 +1,14 @@
+// Sampler settings from the config (see sampler_settings.h).
+#include "sampler/sampler_settings.h"
+
+namespace srm {
+
+LangevinSettings sampler_settings(const SamplerConfig& config) {
+  LangevinSettings settings{config.steps, config.step_size, config.noise, std::nullopt};
+  if (config.method == "anila")
+    settings.anila = AnilaSettings{config.anila_b, parse_anila_granularity(config.anila_granularity),
+                                   parse_anila_scaling(config.anila_scaling)};
+  return settings;
+}
+
+}  // namespace srm
