@@ -8,6 +8,9 @@
 #include "cli/cli.h"
 #include "comm/mpi_session.h"
 #include "commands/inspect_command.h"
+#include "commands/interpolate_command.h"
+#include "commands/reconstruct_command.h"
+#include "commands/sample_command.h"
 #include "commands/train_command.h"
 #include "srm_version.h"
 
@@ -33,6 +36,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args.command == "inspect") return srm::run_inspect_command(args);
+    if (args.command == "sample") return srm::run_sample_command(args, session);
+    if (args.command == "interpolate") return srm::run_interpolate_command(args);
+    if (args.command == "reconstruct") return srm::run_reconstruct_command(args);
     return srm::run_train_command(args, session);
   } catch (const srm::CliError& e) {
     return fail(2, std::string(e.what()) + "\nRun 'srm-dist --help' for the options.");

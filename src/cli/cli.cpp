@@ -17,7 +17,9 @@ namespace {
 cxxopts::Options make_options() {
   cxxopts::Options options("srm-dist", "Short-run MCMC training of energy-based models");
   options.custom_help("[train|bench] --config FILE.yaml [--set section.key=value ...] [--resume]\n"
-                      "  srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]]");
+                      "  srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]]\n"
+                      "  srm-dist sample|interpolate|reconstruct RUN [--iteration N] [-n COUNT] [-o PREFIX] "
+                      "[--set sampler.key=value ...]");
   options.positional_help("");
   options.add_options()
       ("c,config", "YAML config file (keys below; missing keys keep their defaults)",
@@ -29,6 +31,14 @@ cxxopts::Options make_options() {
        cxxopts::value<int64_t>())
       ("png", "inspect: path of the exported PNG (default: next to the archive)",
        cxxopts::value<std::string>()->default_value(""))
+      ("iteration", "sample/interpolate/reconstruct: the stored snapshot to use (default: newest)",
+       cxxopts::value<int64_t>()->default_value("-1"))
+      ("n,count", "sample: samples (64); interpolate: pairs (4); reconstruct: images (16)",
+       cxxopts::value<int64_t>()->default_value("0"))
+      ("o,out", "output prefix: writes PREFIX.h5 and PREFIX.png (default <run>/generated/<command>_iter_N)",
+       cxxopts::value<std::string>()->default_value(""))
+      ("deterministic", "run M_theta without noise (sampler.noise=0; interpolate and reconstruct always do)")
+      ("steps", "reconstruct: gradient steps on z (default 200)", cxxopts::value<int64_t>()->default_value("0"))
       ("h,help", "print this help")
       ("version", "print the version")
       ("command", "", cxxopts::value<std::vector<std::string>>());
@@ -39,8 +49,12 @@ cxxopts::Options make_options() {
 }  // namespace
 
 const std::vector<std::string>& cli_commands() {
-  static const std::vector<std::string> commands{"train", "bench", "inspect"};
+  static const std::vector<std::string> commands{"train", "bench", "inspect", "sample", "interpolate", "reconstruct"};
   return commands;
+}
+
+bool is_generator_command(const std::string& command) {
+  return command == "sample" || command == "interpolate" || command == "reconstruct";
 }
 
 CliArgs parse_cli(int argc, const char* const* argv) {
@@ -58,6 +72,11 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       args.export_batch = result["export-batch"].as<int64_t>();
     }
     args.png_path = result["png"].as<std::string>();
+    args.iteration = result["iteration"].as<int64_t>();
+    args.count = result["count"].as<int64_t>();
+    args.out = result["out"].as<std::string>();
+    args.deterministic = result.count("deterministic") > 0;
+    args.optimizer_steps = result["steps"].as<int64_t>();
     if (result.count("command")) {
       const auto positional = result["command"].as<std::vector<std::string>>();
       args.command = positional[0];
@@ -70,9 +89,15 @@ CliArgs parse_cli(int argc, const char* const* argv) {
   if (std::find(known.begin(), known.end(), args.command) == known.end())
     throw CliError(fmt::format("unknown command \"{}\" (commands: {})", args.command, fmt::join(known, ", ")));
   const bool inspect = args.command == "inspect";
+  const bool generator = is_generator_command(args.command);
   if (inspect && args.operands.size() != 1)
     throw CliError("inspect takes one file: srm-dist inspect RUN.h5 (the run's archive.h5 or a checkpoint file)");
-  if (!inspect && !args.operands.empty())
+  if (generator && args.operands.size() != 1)
+    throw CliError(fmt::format("{} takes one trained run: srm-dist {} RUN_DIR|archive.h5|checkpoints/ckpt_N.h5",
+                               args.command, args.command));
+  if (args.count < 0 || args.optimizer_steps < 0)
+    throw CliError(fmt::format("--count and --steps must be >= 0 (got {} and {})", args.count, args.optimizer_steps));
+  if (!inspect && !generator && !args.operands.empty())
     throw CliError(fmt::format("unexpected argument \"{}\" ({} takes options only)", args.operands[0], args.command));
   if (!inspect && (args.export_batch_given || !args.png_path.empty()))
     throw CliError("--export-batch and --png belong to the inspect command");

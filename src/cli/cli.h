@@ -1,5 +1,6 @@
 // Command-line parsing: `srm-dist [COMMAND] --config FILE.yaml [--set key=value ...]` for
-// train / bench, and `srm-dist inspect FILE.h5 [--export-batch I] [--png OUT.png]`.
+// train / bench; `srm-dist inspect FILE.h5 [--export-batch I] [--png OUT.png]`; and the
+// generator commands on a trained run: `srm-dist sample|interpolate|reconstruct RUN [options]`.
 // The help text lists every configuration key with its type, allowed values and default,
 // generated from the config key table so it cannot drift from what is parsed.
 #pragma once
@@ -24,12 +25,21 @@ struct CliArgs {
   bool export_batch_given = false;
   int64_t export_batch = -1;           // inspect: batch index (negative counts from the end)
   std::string png_path;                // inspect: where the exported grid goes
+  // Generator commands (sample, interpolate, reconstruct):
+  int64_t iteration = -1;   // which stored snapshot (-1: the newest)
+  int64_t count = 0;        // samples / pairs / images (0: the command's default)
+  std::string out;          // output file prefix (default: <run>/generated/<command>_iter_N)
+  bool deterministic = false;  // sampler.noise = 0 (M_theta with u = 0)
+  int64_t optimizer_steps = 0;  // reconstruct: gradient steps on z (0: default)
   bool help = false;
   bool version = false;
 };
 
 // The commands this build knows.
 const std::vector<std::string>& cli_commands();
+
+// sample, interpolate, reconstruct: commands that run a trained run's sampler.
+bool is_generator_command(const std::string& command);
 
 CliArgs parse_cli(int argc, const char* const* argv);
 

@@ -10,10 +10,10 @@
 
 namespace srm {
 
-at::Tensor image_grid(const at::Tensor& images, int64_t padding) {
+at::Tensor image_grid(const at::Tensor& images, int64_t padding, int64_t columns) {
   if (images.dim() != 4) throw std::invalid_argument("image_grid: expected (B, C, H, W)");
   const int64_t b = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
-  const auto cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(b))));
+  const int64_t cols = columns > 0 ? columns : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(b))));
   const int64_t rows = (b + cols - 1) / cols;
   at::Tensor pixels = images.detach().to(at::kCPU, at::kFloat).clamp(-1, 1).add(1).mul(127.5).round()
                           .to(at::kByte);
@@ -56,9 +56,9 @@ void write_png(const std::string& path, const at::Tensor& hwc) {
     throw std::runtime_error(fmt::format("cannot write PNG \"{}\"", path));
 }
 
-void write_samples_png(const std::string& path, const at::Tensor& samples) {
+void write_samples_png(const std::string& path, const at::Tensor& samples, int64_t columns) {
   if (samples.dim() == 2 && samples.size(1) == 2) return write_png(path, scatter_plot(samples));
-  write_png(path, image_grid(samples));
+  write_png(path, image_grid(samples, 2, columns));
 }
 
 }  // namespace srm

@@ -8,9 +8,9 @@
 
 namespace srm {
 
-// images: float (B, C, H, W) in [-1, 1] (C = 1 or 3) -> uint8 (rows, cols, C) grid, about
-// square, with `padding` pixels of black between images.
-at::Tensor image_grid(const at::Tensor& images, int64_t padding = 2);
+// images: float (B, C, H, W) in [-1, 1] (C = 1 or 3) -> uint8 (rows, cols, C) grid with
+// `columns` images per row (0: about square), `padding` pixels of black between images.
+at::Tensor image_grid(const at::Tensor& images, int64_t padding = 2, int64_t columns = 0);
 
 // points: float (N, 2) -> uint8 (size, size, 3): white background, points in blue, the
 // square [-extent, extent]^2 mapped to the picture, grey axes.
@@ -19,7 +19,7 @@ at::Tensor scatter_plot(const at::Tensor& points, int64_t size = 512, double ext
 // Writes uint8 (H, W, C) as PNG; throws std::runtime_error naming the path on failure.
 void write_png(const std::string& path, const at::Tensor& hwc);
 
-// Grid for (B, C, H, W), scatter plot for (N, 2).
-void write_samples_png(const std::string& path, const at::Tensor& samples);
+// Grid for (B, C, H, W) (`columns` per row, 0: about square), scatter plot for (N, 2).
+void write_samples_png(const std::string& path, const at::Tensor& samples, int64_t columns = 0);
 
 }  // namespace srm

@@ -12,6 +12,23 @@ at::Tensor energy_input_gradient(EnergyNet& energy, const at::Tensor& x) {
   return torch::autograd::grad({f}, {leaf})[0];
 }
 
+at::Tensor langevin_drift(const at::Tensor& grad, const LangevinSettings& settings) {
+  if (!settings.anila || settings.anila->scaling == AnilaScaling::NoiseOnly) return grad * settings.step_size;
+  return grad * anila_gamma(grad, *settings.anila) * settings.step_size;
+}
+
+at::Tensor langevin_noise_scale(const at::Tensor& grad, const LangevinSettings& settings) {
+  if (!settings.anila) return at::full({}, settings.noise, grad.options());
+  const at::Tensor gamma = anila_gamma(grad, *settings.anila);
+  return (settings.anila->scaling == AnilaScaling::DriftAndNoise ? gamma.sqrt() : gamma) * settings.noise;
+}
+
+at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, const LangevinSettings& settings) {
+  const at::Tensor f = energy.forward(x).sum();
+  const at::Tensor grad = torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  return x + langevin_drift(grad, settings);
+}
+
 ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseStream& noise) const {
   at::Tensor x = x0.detach().clone();
   const std::vector<int64_t> example_shape(x.sizes().begin() + 1, x.sizes().end());
@@ -19,18 +36,14 @@ ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseS
   for (int64_t k = 0; k < settings_.steps; ++k) {
     at::Tensor grad = energy_input_gradient(energy, x);
     grad_norm_sum += grad.flatten(1).norm(2, {1}).mean();
-    if (!settings_.anila) {
+    if (!settings_.anila) {  // plain Langevin: scalar coefficients, in place
       x.add_(grad, settings_.step_size);
       if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
       continue;
     }
-    const at::Tensor gamma = anila_gamma(grad, *settings_.anila);
-    const bool drift_too = settings_.anila->scaling == AnilaScaling::DriftAndNoise;
-    x.add_(drift_too ? grad * gamma : grad, settings_.step_size);
-    if (settings_.noise > 0) {
-      const at::Tensor draw = noise.normal(x.size(0), example_shape, x.options());
-      x.add_(draw * (drift_too ? gamma.sqrt() : gamma), settings_.noise);
-    }
+    x.add_(langevin_drift(grad, settings_));
+    if (settings_.noise > 0)
+      x.add_(noise.normal(x.size(0), example_shape, x.options()) * langevin_noise_scale(grad, settings_));
   }
   const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
   return {x, grad_norm_sum / steps};

@@ -42,4 +42,15 @@ class LangevinSampler {
 // df/dx at x for every example: (B, ...). The graph is freed; parameters' grads untouched.
 at::Tensor energy_input_gradient(EnergyNet& energy, const at::Tensor& x);
 
+// The drift of one step for gradient `grad`: step_size * df/dx, with AniLA step_size * gamma *
+// df/dx (drift_and_noise scaling). Differentiable when `grad` carries a graph.
+at::Tensor langevin_drift(const at::Tensor& grad, const LangevinSettings& settings);
+
+// The factor on a step's N(0, I) draw: noise, with AniLA noise * sqrt(gamma) or noise * gamma.
+at::Tensor langevin_noise_scale(const at::Tensor& grad, const LangevinSettings& settings);
+
+// One noise-free step x + drift(df/dx(x)) that keeps the autograd graph back to `x` (second
+// order through df/dx), for backpropagation through the sampler.
+at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, const LangevinSettings& settings);
+
 }  // namespace srm

@@ -1,0 +1,60 @@
+// The interpolate command (see interpolate_command.h).
+#include "commands/interpolate_command.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "commands/trained_model.h"
+#include "config/config_loader.h"
+#include "io/generated_file.h"
+#include "io/png_output.h"
+#include "sampler/initial_distribution.h"
+#include "sampler/sampler_settings.h"
+#include "util/device.h"
+#include "util/log.h"
+#include "util/random.h"
+#include "util/seed.h"
+
+namespace srm {
+
+int run_interpolate_command(const CliArgs& args) {
+  std::vector<std::string> overrides{"sampler.noise=0"};  // M_theta with u = 0, as the paper
+  overrides.insert(overrides.end(), args.overrides.begin(), args.overrides.end());
+  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU));
+  const c10::Device device = select_device(model.config.train.device, 0, 1);
+  model.energy->to(device);
+  const int64_t pairs = args.count > 0 ? args.count : 4, points = 9;
+  const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
+  NoiseStream noise(make_generator(device, derive_seed(static_cast<uint64_t>(model.config.train.seed), 0x494E5450 /* "INTP" */)));
+  const InitKind init = parse_init_kind(model.config.sampler.init);
+  const at::Tensor z1 = draw_initial(init, pairs, model.example_shape, noise, options);
+  const at::Tensor z2 = draw_initial(init, pairs, model.example_shape, noise, options);
+  const at::Tensor rho = at::linspace(0, 1, points, options);
+
+  // All P * R starts in one batch: row p * R + r is pair p at rho_r.
+  std::vector<int64_t> expand{pairs, points};
+  expand.insert(expand.end(), model.example_shape.begin(), model.example_shape.end());
+  std::vector<int64_t> rho_shape(expand.size(), 1);
+  rho_shape[1] = points;
+  const at::Tensor r = rho.view(rho_shape);
+  std::vector<int64_t> flat{pairs * points};
+  flat.insert(flat.end(), model.example_shape.begin(), model.example_shape.end());
+  const at::Tensor z = (r * z1.unsqueeze(1) + (1 - r * r).clamp_min(0).sqrt() * z2.unsqueeze(1)).reshape(flat);
+  log_line(0, fmt::format("interpolating {} pairs over {} values of rho with {} (K = {}, noise {})", pairs, points,
+                          model.source, model.config.sampler.steps, model.config.sampler.noise));
+  const at::Tensor x = LangevinSampler(sampler_settings(model.config.sampler)).run(*model.energy, z, noise).samples.to(at::kCPU);
+
+  const std::string prefix = args.out.empty() ? default_output_prefix(model, "interpolation") : args.out;
+  const GeneratedFile file(prefix + ".h5", {{"format", "srm-dist-interpolation/1"}, {"source", model.source},
+                                            {"config", to_yaml(model.config)}});
+  file.write("interpolations", x.view(expand));
+  file.write("rho", rho.to(at::kCPU));
+  write_samples_png(prefix + ".png", x, points);
+  if (x.dim() == 4)
+    for (int64_t p = 0; p < pairs; ++p)
+      write_samples_png(fmt::format("{}_pair_{}.png", prefix, p), x.narrow(0, p * points, points), points);
+  log_line(0, fmt::format("wrote {}.h5 and {}.png", prefix, prefix));
+  return 0;
+}
+
+}  // namespace srm

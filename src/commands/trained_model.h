@@ -1,0 +1,40 @@
+// A trained energy f_theta loaded for the commands that use the learned sampler M_theta
+// (sample, interpolate, reconstruct, eval), from any checkpoint a run stored:
+//   RUN_DIR or RUN_DIR/archive.h5   the archive's parameter snapshot at --iteration (default newest)
+//   RUN_DIR/checkpoints/ckpt_*.h5   a resumable checkpoint file
+// The run's own config comes with it; the command's --set overrides apply on top (sampler.*,
+// train.device, train.seed, ...), so e.g. `--set sampler.method=anila` samples with AniLA.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "model/energy_net.h"
+
+namespace srm {
+
+struct TrainedModel {
+  Config config;
+  std::vector<int64_t> example_shape;
+  std::shared_ptr<EnergyNet> energy;  // on `device`, parameters frozen (requires_grad off)
+  int64_t iteration = 0;
+  std::string source;  // "<file> at iteration N", for logs and output attributes
+  std::string run_dir;
+};
+
+// iteration < 0: the newest. Throws with the file and what is missing or wrong.
+TrainedModel load_trained_model(const std::string& path, int64_t iteration, const std::vector<std::string>& overrides,
+                                const c10::Device& device);
+
+}  // namespace srm
+
+namespace srm {
+
+// "<run dir>/generated/<command>_iter_XXXXXXXX" (the folder is created).
+std::string default_output_prefix(const TrainedModel& model, const std::string& command);
+
+}  // namespace srm

@@ -1,0 +1,103 @@
+// The learned sampler as a generator, through the real program on a run trained in the test:
+// sample (1 rank, and 2 ranks under mpirun), interpolate (checked exactly with K = 0, where
+// M_theta is the identity and x_rho must equal rho z1 + sqrt(1 - rho^2) z2), and reconstruct
+// (the per-pixel MSE falls as z is optimised through the K-step sampler).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "e2e/run_binary.h"
+#include "io/hdf5_objects.h"
+#include "test_support.h"
+
+namespace srm {
+namespace {
+
+at::Tensor read_dataset(const std::string& path, const std::string& name) {
+  const H5Id file = open_hdf5_file(path, H5F_ACC_RDONLY, "output");
+  return read_float_dataset(file.get(), name);
+}
+
+class GeneratorCommands : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir;
+    const auto run = test::run_srm_dist("--config " + test::config_path("rings.yaml") + " --set output.dir=" +
+                                        run_dir() + " --set train.iterations=200 --set output.checkpoint_every=100");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string run_dir() { return dir_->file("run"); }
+  static std::string out(const std::string& name) { return dir_->file(name); }
+  static test::TempDir* dir_;
+};
+test::TempDir* GeneratorCommands::dir_ = nullptr;
+
+TEST_F(GeneratorCommands, SampleWritesTheRequestedCount) {
+  const auto result = test::run_srm_dist("sample " + run_dir() + " -n 300 -o " + out("s1"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto x = read_dataset(out("s1") + ".h5", "images");
+  ASSERT_EQ(x.sizes(), torch::IntArrayRef({300, 2}));  // two rounds: 256 + 44
+  EXPECT_TRUE(std::filesystem::exists(out("s1") + ".png"));
+  EXPECT_GT(x.std().item<double>(), 0.1);
+  // --iteration picks an older snapshot; a missing one is an error naming what exists.
+  EXPECT_EQ(test::run_srm_dist("sample " + run_dir() + " -n 8 --iteration 100 -o " + out("s100")).exit_code, 0);
+  const auto missing = test::run_srm_dist("sample " + run_dir() + " --iteration 7");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("has snapshots at iterations 100, 200"), std::string::npos) << missing.output;
+}
+
+TEST_F(GeneratorCommands, SampleOnTwoRanksFillsEveryRowWithDistinctChains) {
+  const auto result = test::run_command(std::string(SRM_MPIRUN) + " -np 2 " + SRM_DIST_BINARY + " sample " +
+                                        run_dir() + " -n 100 --set train.batch_size=40 -o " + out("s2"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto x = read_dataset(out("s2") + ".h5", "images");
+  ASSERT_EQ(x.sizes(), torch::IntArrayRef({100, 2}));
+  EXPECT_EQ((x.abs().sum(1) == 0).sum().item<int64_t>(), 0) << "a row no rank filled";
+  // Rank 0 filled rows 0..19 of the first round, rank 1 rows 20..39: different streams.
+  EXPECT_FALSE(torch::allclose(x.narrow(0, 0, 20), x.narrow(0, 20, 20)));
+}
+
+TEST_F(GeneratorCommands, InterpolationFollowsTheRhoPathExactlyWhenKIsZero) {
+  const auto result = test::run_srm_dist("interpolate " + run_dir() + " -n 3 --set sampler.steps=0 -o " + out("i0"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto x = read_dataset(out("i0") + ".h5", "interpolations");  // (3, 9, 2)
+  const auto rho = read_dataset(out("i0") + ".h5", "rho");
+  ASSERT_EQ(x.sizes(), torch::IntArrayRef({3, 9, 2}));
+  const auto z1 = x.select(1, 8), z2 = x.select(1, 0);  // rho = 1 and rho = 0
+  for (int64_t r = 0; r < 9; ++r) {
+    const double p = rho[r].item<double>();
+    EXPECT_TRUE(torch::allclose(x.select(1, r), p * z1 + std::sqrt(1 - p * p) * z2, 1e-5, 1e-6)) << "rho " << p;
+  }
+  // With the trained sampler (noise-free by default) the same command moves the points.
+  ASSERT_EQ(test::run_srm_dist("interpolate " + run_dir() + " -n 3 -o " + out("i40")).exit_code, 0);
+  EXPECT_FALSE(torch::allclose(read_dataset(out("i40") + ".h5", "interpolations"), x));
+}
+
+TEST_F(GeneratorCommands, ReconstructionErrorFallsAsZIsOptimised) {
+  const auto result = test::run_srm_dist("reconstruct " + run_dir() + " -n 8 --steps 40 -o " + out("r"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("per-pixel MSE over 8 images:"), std::string::npos) << result.output;
+  const auto observed = read_dataset(out("r") + ".h5", "observed");
+  const auto trajectory = read_dataset(out("r") + ".h5", "trajectory");  // (9, 8, 2)
+  ASSERT_EQ(trajectory.sizes(), torch::IntArrayRef({9, 8, 2}));
+  const double first = (trajectory[0] - observed).pow(2).mean().item<double>();
+  const double last = (trajectory[8] - observed).pow(2).mean().item<double>();
+  EXPECT_LT(last, 0.5 * first) << "MSE " << first << " -> " << last;
+  const auto mse = read_dataset(out("r") + ".h5", "mse");
+  EXPECT_NEAR(mse.mean().item<double>(), last, 1e-6);
+}
+
+TEST_F(GeneratorCommands, ClearErrorsForBadUse) {
+  const auto no_run = test::run_srm_dist("sample");
+  EXPECT_EQ(no_run.exit_code, 2);
+  EXPECT_NE(no_run.output.find("sample takes one trained run"), std::string::npos) << no_run.output;
+  const auto not_a_run = test::run_srm_dist("sample " + out("nowhere"));
+  EXPECT_EQ(not_a_run.exit_code, 1);
+  EXPECT_NE(not_a_run.output.find("nowhere\" does not exist (expected a run directory, its archive.h5 or a "
+                                  "checkpoints/ckpt_*.h5 file)"), std::string::npos) << not_a_run.output;
+}
+
+}  // namespace
+}  // namespace srm
