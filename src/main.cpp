@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "comm/mpi_session.h"
+#include "commands/eval_command.h"
 #include "commands/inspect_command.h"
 #include "commands/interpolate_command.h"
 #include "commands/reconstruct_command.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     if (args.command == "sample") return srm::run_sample_command(args, session);
     if (args.command == "interpolate") return srm::run_interpolate_command(args);
     if (args.command == "reconstruct") return srm::run_reconstruct_command(args);
+    if (args.command == "eval") return srm::run_eval_command(args, session);
     return srm::run_train_command(args, session);
   } catch (const srm::CliError& e) {
     return fail(2, std::string(e.what()) + "\nRun 'srm-dist --help' for the options.");

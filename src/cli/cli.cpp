@@ -19,7 +19,8 @@ cxxopts::Options make_options() {
   options.custom_help("[train|bench] --config FILE.yaml [--set section.key=value ...] [--resume]\n"
                       "  srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]]\n"
                       "  srm-dist sample|interpolate|reconstruct RUN [--iteration N] [-n COUNT] [-o PREFIX] "
-                      "[--set sampler.key=value ...]");
+                      "[--set sampler.key=value ...]\n"
+                      "  srm-dist eval RUN --features EXTRACTOR.pt [--classifier CLASSIFIER.pt] [-n COUNT]");
   options.positional_help("");
   options.add_options()
       ("c,config", "YAML config file (keys below; missing keys keep their defaults)",
@@ -33,12 +34,15 @@ cxxopts::Options make_options() {
        cxxopts::value<std::string>()->default_value(""))
       ("iteration", "sample/interpolate/reconstruct: the stored snapshot to use (default: newest)",
        cxxopts::value<int64_t>()->default_value("-1"))
-      ("n,count", "sample: samples (64); interpolate: pairs (4); reconstruct: images (16)",
+      ("n,count", "sample: samples (64); interpolate: pairs (4); reconstruct: images (16); eval: samples (1000)",
        cxxopts::value<int64_t>()->default_value("0"))
       ("o,out", "output prefix: writes PREFIX.h5 and PREFIX.png (default <run>/generated/<command>_iter_N)",
        cxxopts::value<std::string>()->default_value(""))
       ("deterministic", "run M_theta without noise (sampler.noise=0; interpolate and reconstruct always do)")
       ("steps", "reconstruct: gradient steps on z (default 200)", cxxopts::value<int64_t>()->default_value("0"))
+      ("features", "eval: TorchScript feature extractor (Inception-v3 for comparable FID)",
+       cxxopts::value<std::string>()->default_value(""))
+      ("classifier", "eval: TorchScript classifier for the Inception Score", cxxopts::value<std::string>()->default_value(""))
       ("h,help", "print this help")
       ("version", "print the version")
       ("command", "", cxxopts::value<std::vector<std::string>>());
@@ -49,12 +53,12 @@ cxxopts::Options make_options() {
 }  // namespace
 
 const std::vector<std::string>& cli_commands() {
-  static const std::vector<std::string> commands{"train", "bench", "inspect", "sample", "interpolate", "reconstruct"};
+  static const std::vector<std::string> commands{"train", "bench", "inspect", "sample", "interpolate", "reconstruct", "eval"};
   return commands;
 }
 
 bool is_generator_command(const std::string& command) {
-  return command == "sample" || command == "interpolate" || command == "reconstruct";
+  return command == "sample" || command == "interpolate" || command == "reconstruct" || command == "eval";
 }
 
 CliArgs parse_cli(int argc, const char* const* argv) {
@@ -77,6 +81,8 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     args.out = result["out"].as<std::string>();
     args.deterministic = result.count("deterministic") > 0;
     args.optimizer_steps = result["steps"].as<int64_t>();
+    args.features_path = result["features"].as<std::string>();
+    args.classifier_path = result["classifier"].as<std::string>();
     if (result.count("command")) {
       const auto positional = result["command"].as<std::vector<std::string>>();
       args.command = positional[0];

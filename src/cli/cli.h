@@ -31,6 +31,8 @@ struct CliArgs {
   std::string out;          // output file prefix (default: <run>/generated/<command>_iter_N)
   bool deterministic = false;  // sampler.noise = 0 (M_theta with u = 0)
   int64_t optimizer_steps = 0;  // reconstruct: gradient steps on z (0: default)
+  std::string features_path;    // eval: TorchScript feature extractor
+  std::string classifier_path;  // eval: TorchScript classifier (Inception Score)
   bool help = false;
   bool version = false;
 };
@@ -38,7 +40,7 @@ struct CliArgs {
 // The commands this build knows.
 const std::vector<std::string>& cli_commands();
 
-// sample, interpolate, reconstruct: commands that run a trained run's sampler.
+// sample, interpolate, reconstruct, eval: commands that run a trained run's sampler.
 bool is_generator_command(const std::string& command);
 
 CliArgs parse_cli(int argc, const char* const* argv);

@@ -5,18 +5,14 @@
 #include <fmt/format.h>
 
 #include "comm/make_communicator.h"
+#include "commands/sharded_sampling.h"
 #include "commands/trained_model.h"
 #include "config/config_loader.h"
-#include "data/batch_plan.h"
 #include "io/generated_file.h"
 #include "io/png_output.h"
 #include "io/progress_line.h"
-#include "sampler/initial_distribution.h"
-#include "sampler/sampler_settings.h"
 #include "util/device.h"
 #include "util/log.h"
-#include "util/random.h"
-#include "util/seed.h"
 
 namespace srm {
 
@@ -32,13 +28,6 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
   const bool leader = rank == 0;
 
   const int64_t total = args.count > 0 ? args.count : 64;
-  const int64_t round_size = std::max<int64_t>(model.config.train.batch_size, world);
-  const LangevinSampler sampler(sampler_settings(model.config.sampler));
-  const InitKind init = parse_init_kind(model.config.sampler.init);
-  const auto seed = static_cast<uint64_t>(model.config.train.seed);
-  NoiseStream noise(make_generator(device, derive_seed(derive_seed(seed, 0x53414D50 /* "SAMP" */), static_cast<uint64_t>(rank))));
-  const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
-
   const std::string prefix = args.out.empty() ? default_output_prefix(model, "samples") : args.out;
   std::unique_ptr<GeneratedFile> file;
   std::unique_ptr<ProgressLine> progress;
@@ -52,26 +41,17 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
     progress = std::make_unique<ProgressLine>("sample", 0, total, 1, stdout);
   }
   at::Tensor first_grid;
-  for (int64_t done = 0; done < total;) {
-    const int64_t rows = std::min(round_size, total - done);
-    const Shard shard = shard_of(rows, rank, world);
-    std::vector<int64_t> shape{rows};
+  draw_sharded_samples(model, rank, world, total, 0x53414D50 /* "SAMP" */, device, [&](const SampleRound& r) {
+    std::vector<int64_t> shape{r.rows};
     shape.insert(shape.end(), model.example_shape.begin(), model.example_shape.end());
-    at::Tensor round = at::zeros(shape, options);
-    if (shard.count > 0) {
-      const at::Tensor x0 = draw_initial(init, shard.count, model.example_shape, noise, options);
-      round.narrow(0, shard.offset, shard.count).copy_(sampler.run(*model.energy, x0, noise).samples);
-    }
-    if (world > 1) {
-      if (comm->wants_cuda_tensors() != round.is_cuda()) round = round.to(comm->wants_cuda_tensors() ? at::kCUDA : at::kCPU);
-      comm->all_reduce(round, ReduceOp::Sum);  // each row is non-zero on exactly one rank
-    }
-    done += rows;
-    if (!leader) continue;
+    at::Tensor round = at::zeros(shape, at::TensorOptions().dtype(at::kFloat).device(comm->wants_cuda_tensors() ? device : c10::Device(c10::kCPU)));
+    if (r.shard.count > 0) round.narrow(0, r.shard.offset, r.shard.count).copy_(r.samples);
+    if (world > 1) comm->all_reduce(round, ReduceOp::Sum);  // each row is non-zero on exactly one rank
+    if (!leader) return;
     file->append("images", round);
-    if (!first_grid.defined()) first_grid = round.narrow(0, 0, std::min<int64_t>(rows, 64)).to(at::kCPU);
-    progress->update(done, "");
-  }
+    if (!first_grid.defined()) first_grid = round.narrow(0, 0, std::min<int64_t>(r.rows, 64)).to(at::kCPU);
+    progress->update(r.start + r.rows, "");
+  });
   if (leader) {
     progress->finish();
     write_samples_png(prefix + ".png", first_grid);
