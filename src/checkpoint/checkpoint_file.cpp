@@ -66,10 +66,7 @@ TrainingCheckpoint read_unchecked(const std::string& path) {
 
 void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c) {
   const H5Id file = create_hdf5_file(path, "checkpoint");
-  write_string_attribute(file.get(), "format", kFormat);
-  write_string_attribute(file.get(), "srm_dist_version", c.version);
-  write_string_attribute(file.get(), "config", c.config_yaml);
-  write_string_attribute(file.get(), "created_utc", utc_timestamp());
+  write_header_attributes(file.get(), kFormat, c.version, c.config_yaml);
   write_int_attribute(file.get(), "iteration", {c.iteration});
   write_int_attribute(file.get(), "world_size", {c.world_size});
   write_int_attribute(file.get(), "epoch", {c.epoch});

@@ -100,44 +100,55 @@ bool has_attribute(hid_t location, const std::string& name) {
   return H5Aexists(location, name.c_str()) > 0;
 }
 
-void write_float_dataset(hid_t location, const std::string& name, const at::Tensor& tensor, bool checksummed) {
-  const at::Tensor cpu = tensor.detach().to(at::kCPU, at::kFloat).contiguous();
+namespace {
+
+// One dataset of `tensor` (already CPU, contiguous, of memory_type's element type).
+void write_dataset(hid_t location, const std::string& name, const at::Tensor& cpu, hid_t file_type,
+                   hid_t memory_type, bool checksummed) {
   const std::vector<hsize_t> dims(cpu.sizes().begin(), cpu.sizes().end());
   const H5Id space = simple_space(dims);
   const H5Id dcpl = checksummed ? checksummed_creation(dims) : H5Id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate");
-  const H5Id dataset(H5Dcreate2(location, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, dcpl.get(),
-                                H5P_DEFAULT), "creating dataset " + name);
-  h5_check(H5Dwrite(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, cpu.data_ptr()),
+  const H5Id dataset(H5Dcreate2(location, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                     "creating dataset " + name);
+  h5_check(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, cpu.data_ptr()),
            "writing dataset " + name);
+}
+
+at::Tensor read_dataset(hid_t location, const std::string& name, at::ScalarType type, hid_t memory_type) {
+  const H5Id dataset(H5Dopen2(location, name.c_str(), H5P_DEFAULT), "opening dataset " + name);
+  const auto dims = dataset_dims(dataset.get());
+  at::Tensor out = at::empty(std::vector<int64_t>(dims.begin(), dims.end()), type);
+  h5_check(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()),
+           "reading dataset " + name + " (checksum or storage error)");
+  return out;
+}
+
+}  // namespace
+
+void write_float_dataset(hid_t location, const std::string& name, const at::Tensor& tensor, bool checksummed) {
+  write_dataset(location, name, tensor.detach().to(at::kCPU, at::kFloat).contiguous(), H5T_IEEE_F32LE,
+                H5T_NATIVE_FLOAT, checksummed);
 }
 
 at::Tensor read_float_dataset(hid_t location, const std::string& name) {
-  const H5Id dataset(H5Dopen2(location, name.c_str(), H5P_DEFAULT), "opening dataset " + name);
-  const auto dims = dataset_dims(dataset.get());
-  at::Tensor out = at::empty(std::vector<int64_t>(dims.begin(), dims.end()), at::kFloat);
-  h5_check(H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()),
-           "reading dataset " + name + " (checksum or storage error)");
-  return out;
+  return read_dataset(location, name, at::kFloat, H5T_NATIVE_FLOAT);
 }
 
 void write_byte_matrix(hid_t location, const std::string& name, const at::Tensor& matrix) {
-  const at::Tensor cpu = matrix.detach().to(at::kCPU, at::kByte).contiguous();
-  const std::vector<hsize_t> dims(cpu.sizes().begin(), cpu.sizes().end());
-  const H5Id space = simple_space(dims);
-  const H5Id dcpl = checksummed_creation(dims);
-  const H5Id dataset(H5Dcreate2(location, name.c_str(), H5T_STD_U8LE, space.get(), H5P_DEFAULT, dcpl.get(),
-                                H5P_DEFAULT), "creating dataset " + name);
-  h5_check(H5Dwrite(dataset.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, cpu.data_ptr()),
-           "writing dataset " + name);
+  write_dataset(location, name, matrix.detach().to(at::kCPU, at::kByte).contiguous(), H5T_STD_U8LE, H5T_NATIVE_UINT8,
+                true);
 }
 
 at::Tensor read_byte_matrix(hid_t location, const std::string& name) {
-  const H5Id dataset(H5Dopen2(location, name.c_str(), H5P_DEFAULT), "opening dataset " + name);
-  const auto dims = dataset_dims(dataset.get());
-  at::Tensor out = at::empty(std::vector<int64_t>(dims.begin(), dims.end()), at::kByte);
-  h5_check(H5Dread(dataset.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()),
-           "reading dataset " + name + " (checksum or storage error)");
-  return out;
+  return read_dataset(location, name, at::kByte, H5T_NATIVE_UINT8);
+}
+
+void write_header_attributes(hid_t file, const std::string& format, const std::string& version,
+                             const std::string& config_yaml) {
+  write_string_attribute(file, "format", format);
+  write_string_attribute(file, "srm_dist_version", version);
+  write_string_attribute(file, "config", config_yaml);
+  write_string_attribute(file, "created_utc", utc_timestamp());
 }
 
 H5Id create_group(hid_t location, const std::string& name) {

@@ -32,6 +32,10 @@ at::Tensor read_float_dataset(hid_t location, const std::string& name);
 void write_byte_matrix(hid_t location, const std::string& name, const at::Tensor& matrix);
 at::Tensor read_byte_matrix(hid_t location, const std::string& name);
 
+// The provenance every srm-dist file starts with: format, srm_dist_version, config, created_utc.
+void write_header_attributes(hid_t file, const std::string& format, const std::string& version,
+                             const std::string& config_yaml);
+
 H5Id create_group(hid_t location, const std::string& name);
 H5Id open_group(hid_t location, const std::string& name);
 bool link_exists(hid_t location, const std::string& name);

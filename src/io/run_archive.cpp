@@ -74,10 +74,7 @@ std::vector<int64_t> read_int64_rows(hid_t file, const std::string& name) {
 
 RunArchive RunArchive::create(const std::string& path, const ArchiveHeader& header) {
   const H5Id file = create_hdf5_file(path, "archive");
-  write_string_attribute(file.get(), "format", kFormat);
-  write_string_attribute(file.get(), "srm_dist_version", header.version);
-  write_string_attribute(file.get(), "config", header.config_yaml);
-  write_string_attribute(file.get(), "created_utc", utc_timestamp());
+  write_header_attributes(file.get(), kFormat, header.version, header.config_yaml);
   write_int_attribute(file.get(), "world_size", {header.world_size});
   write_int_attribute(file.get(), "example_shape", header.example_shape);
   for (const char* group : {"samples", "checkpoints"}) create_group(file.get(), group);

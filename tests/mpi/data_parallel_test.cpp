@@ -12,6 +12,7 @@
 #include "mpi/mpi_test_session.h"
 #include "sampler/noise_stream.h"
 #include "trainer/replica_sync.h"
+#include "tiny_rings_config.h"
 #include "trainer/trainer.h"
 #include "util/random.h"
 
@@ -19,13 +20,7 @@ namespace srm {
 namespace {
 
 Config small_rings_config() {
-  Config c;
-  c.data.dataset = "rings";
-  c.model.mlp_hidden = 32;
-  c.model.mlp_layers = 2;
-  c.sampler.steps = 5;
-  c.train.iterations = 6;
-  c.train.batch_size = 10;  // uneven over 3 ranks: 4, 3, 3
+  Config c = test::tiny_rings_config(32, 2, 5, 6, 10);  // batch 10: uneven over 3 ranks, 4, 3, 3
   c.train.lr = 1e-3;
   c.dist.check_every = 2;
   return c;

@@ -15,20 +15,14 @@
 #include "io/run_outputs.h"
 #include "model/energy_factory.h"
 #include "mpi/mpi_test_session.h"
+#include "tiny_rings_config.h"
 #include "trainer/trainer.h"
 
 namespace srm {
 namespace {
 
 Config resume_config(const std::string& dir) {
-  Config c;
-  c.data.dataset = "rings";
-  c.model.mlp_hidden = 16;
-  c.model.mlp_layers = 2;
-  c.sampler.steps = 4;
-  c.train.iterations = 9;
-  c.train.batch_size = 11;  // uneven shards over 2 and 3 ranks
-  c.train.lr = 1e-2;
+  Config c = test::tiny_rings_config(16, 2, 4, 9, 11);  // batch 11: uneven shards over 2 and 3 ranks
   c.output.dir = dir;
   c.output.checkpoint_every = 100;  // only the stop writes one
   c.output.sample_every = 100;

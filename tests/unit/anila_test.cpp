@@ -69,7 +69,8 @@ TEST(AnilaSampler, NoiseOnlyStepScalesOnlyTheNoiseLinearly) {
 }
 
 TEST(AnilaSampler, LargeThresholdIsPlainLangevin) {
-  // b above every |df/dx|: gamma = 1 everywhere, so AniLA equals Langevin draw for draw.
+  // b above every |df/dx|: gamma = 1 everywhere, so AniLA equals Langevin draw for draw (up to
+  // float rounding: Langevin adds alpha * g in one fused kernel, AniLA multiplies first).
   test::LinearEnergy f(torch::tensor({3.0f, -0.5f}));
   const auto x0 = torch::rand({4, 2});
   NoiseStream a(make_generator(torch::kCPU, 3)), b(make_generator(torch::kCPU, 3));
@@ -77,7 +78,7 @@ TEST(AnilaSampler, LargeThresholdIsPlainLangevin) {
   const auto anila = LangevinSampler({5, 0.1, 0.2, AnilaSettings{10.0, AnilaGranularity::Coordinate,
                                                                    AnilaScaling::DriftAndNoise}})
                          .run(f, x0, b).samples;
-  EXPECT_TRUE(torch::equal(langevin, anila));
+  EXPECT_TRUE(torch::allclose(langevin, anila, 0, 1e-6)) << (langevin - anila).abs().max();
 }
 
 TEST(AnilaConfig, SettingsFromConfigAndPixelOnPointsRefused) {

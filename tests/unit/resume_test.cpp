@@ -13,20 +13,15 @@
 #include "io/run_outputs.h"
 #include "model/energy_factory.h"
 #include "test_support.h"
+#include "tiny_rings_config.h"
 #include "trainer/trainer.h"
 
 namespace srm {
 namespace {
 
 Config small_config(const std::string& dir) {
-  Config c;
-  c.data.dataset = "rings";
-  c.model.mlp_hidden = 16;
-  c.model.mlp_layers = 2;
-  c.sampler.steps = 5;
-  c.train.iterations = 12;
-  c.train.batch_size = 16;  // 200 points: 12 batches per epoch, so the run crosses an epoch
-  c.train.lr = 1e-2;
+  // Batch 16 of 200 points: 12 batches per epoch, so the 12 iterations cross into the next epoch.
+  Config c = test::tiny_rings_config(16, 2, 5, 12, 16);
   c.train.data_noise = 0.05;
   c.train.anneal_start = 0.5;  // lr and noise change every iteration in the second half
   c.output.dir = dir;
