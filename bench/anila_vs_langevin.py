@@ -2,11 +2,11 @@
 model with each sampler at several K, score the final short-run samples, and report the
 smallest K at which each reaches the quality threshold.
 
-    python3 bench/anila_vs_langevin.py [--binary build/src/srm-dist] [--iterations 1500]
+    /usr/bin/python3 bench/anila_vs_langevin.py [--binary build/src/srm-dist] [--iterations 1500]
 
 Quality: the share of the final batch's 256 samples within 0.05 of one of the rings (radii
 0.25, 0.5, 0.75); uniform noise scores 0.236; the threshold is 0.45 (the end-to-end test's).
-Needs h5py and numpy (Debian python3-h5py, python3-numpy).
+Needs h5py and numpy: Debian's /usr/bin/python3 with python3-h5py, or the venv's python.
 """
 import argparse
 import os
@@ -25,6 +25,9 @@ VARIANTS = {
                      "--set", "sampler.anila_b=0.01", "--set", "sampler.step_size=2"],
     "anila-coordinate": ["--set", "sampler.method=anila", "--set", "sampler.anila_granularity=coordinate",
                          "--set", "sampler.anila_b=0.01", "--set", "sampler.step_size=2"],
+    # b = 0.05 rarely clips at this scale: close to Langevin, for reference.
+    "anila-sample-b0.05": ["--set", "sampler.method=anila", "--set", "sampler.anila_granularity=sample",
+                           "--set", "sampler.anila_b=0.05", "--set", "sampler.step_size=1"],
 }
 
 
@@ -38,7 +41,7 @@ def main():
     parser.add_argument("--binary", default="build/src/srm-dist")
     parser.add_argument("--config", default="configs/rings.yaml")
     parser.add_argument("--iterations", type=int, default=1500)
-    parser.add_argument("--steps", default="5,10,20,40")
+    parser.add_argument("--steps", default="2,5,10,20,40")
     parser.add_argument("--threshold", type=float, default=0.45)
     args = parser.parse_args()
     ks = [int(k) for k in args.steps.split(",")]
