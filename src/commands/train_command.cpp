@@ -173,8 +173,12 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
     trainer.set_heartbeat([w = watchdog.get()](int64_t iteration) { w->beat(iteration); });
   }
   const TrainingSummary summary = trainer.run();
-  if (timer && leader)
+  if (timer && leader) {
     fmt::print("{}", format_phase_report(*timer, summary.last_samples.size(0), comm->world_size()));
+    const double iterations = static_cast<double>(std::max<int64_t>(summary.last.iteration - summary.first_iteration, 1));
+    fmt::print("background writer (archive, PNG, checkpoints; overlapped with training): {:.3f} ms per iteration\n",
+               1000 * summary.writer_busy_seconds / iterations);
+  }
   if (!leader) return 0;
   const int64_t ran = summary.last.iteration - summary.first_iteration;
   if (summary.stop_signal != 0) {

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "data/batch_plan.h"
+#include "io/background_writer.h"
 #include "io/progress_line.h"
 #include "trainer/divergence.h"
 #include "trainer/gradient_averager.h"
@@ -101,13 +102,16 @@ TrainingSummary Trainer::run() {
     first = resume_->iteration;
   }
   const std::string config_yaml = to_yaml(config_);
+  // Rank 0's files are written on a background thread from CPU copies (io/background_writer.h).
+  std::unique_ptr<BackgroundWriter> writer;
+  if (outputs_) writer = std::make_unique<BackgroundWriter>();
   const auto checkpoint_at = [&](int64_t done) {
     TrainingCheckpoint c = capture_training_state(*energy_, optimizer, noise.generator(), comm_, done);
     c.config_yaml = config_yaml;
     c.version = SRM_DIST_VERSION;
     c.epoch = done / plan.batches_per_epoch();
     c.batch_in_epoch = done % plan.batches_per_epoch();
-    if (outputs_) outputs_->record_checkpoint(c);
+    if (writer) writer->submit([outputs = outputs_, c = std::move(c)] { outputs->record_checkpoint(c); });
   };
 
   std::unique_ptr<ProgressLine> progress;
@@ -139,11 +143,14 @@ TrainingSummary Trainer::run() {
     const bool last = done == train.iterations || summary.stop_signal != 0;
     const bool checkpoint = done % out.checkpoint_every == 0 || last;
     if (done % out.log_every == 0 || last || checkpoint) {
-      if (outputs_) outputs_->record_metrics(pending);
+      if (writer) writer->submit([outputs = outputs_, rows = pending] { outputs->record_metrics(rows); });
       pending.clear();
     }
-    if (outputs_ && (done % out.sample_every == 0 || last))
-      outputs_->record_samples(done, result.samples.narrow(0, 0, std::min(out.samples_kept, result.samples.size(0))));
+    if (writer && (done % out.sample_every == 0 || last)) {
+      at::Tensor kept = result.samples.narrow(0, 0, std::min(out.samples_kept, result.samples.size(0)))
+                            .to(at::kCPU).clone();
+      writer->submit([outputs = outputs_, done, kept] { outputs->record_samples(done, kept); });
+    }
     if (timer_) timer_->mark(Phase::Io);
     if (checkpoint) checkpoint_at(done);  // collective: every rank takes part
     if (timer_) {
@@ -157,6 +164,10 @@ TrainingSummary Trainer::run() {
       summary.last_samples = result.samples.to(at::kCPU);
       break;
     }
+  }
+  if (writer) {
+    writer->drain();  // every file is complete before the run reports its status
+    summary.writer_busy_seconds = writer->busy_seconds();
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   for (const auto& [name, tensor] : named_parameters_of(*energy_))

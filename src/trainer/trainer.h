@@ -31,6 +31,7 @@ struct TrainingSummary {
   at::Tensor last_samples;  // x- of the final iteration (this rank's shard), on the CPU
   NamedTensors final_parameters;  // on the CPU
   double seconds = 0;
+  double writer_busy_seconds = 0;  // time the background writer spent on this run's files
 };
 
 class Trainer {
