@@ -31,11 +31,27 @@ srm_print_resources() {
     'echo "  $(hostname): $(nvidia-smi -L 2>/dev/null | wc -l) GPU(s)"' || true
 }
 
-# Preemption and the time limit. The scripts ask Slurm for SIGUSR1 ahead of the limit
-# (--signal=USR1@180) and run with output.resume=auto in a directory named by the job id,
-# which a requeued job keeps. On SIGUSR1 (or SIGTERM, which preemption sends first) every
-# rank stops at the same step boundary, a checkpoint is written and srm-dist exits 0 with
-# "interrupted ..." in <run dir>/status; then this requeues the job, which resumes from it.
+# Preemption and the time limit. The scripts ask Slurm for SIGUSR1 to the batch shell ahead of
+# the limit (--signal=B:USR1@180) and run srm-dist with output.resume=auto in a directory named
+# by the job id, which a requeued job keeps. srm_launch forwards SIGUSR1 and SIGTERM (what
+# preemption and scancel send) from the batch shell to the launcher (srun and mpirun both pass
+# them on to the ranks). Every rank then stops at the same step boundary, a checkpoint is
+# written, srm-dist exits 0 with "interrupted ..." in <run dir>/status, and
+# srm_requeue_if_interrupted requeues the job, which resumes from that checkpoint.
+srm_launch() {
+  "$@" &
+  local pid=$! status
+  trap 'kill -USR1 '"$pid"' 2>/dev/null' USR1
+  trap 'kill -TERM '"$pid"' 2>/dev/null' TERM
+  while :; do
+    wait "$pid"
+    status=$?
+    kill -0 "$pid" 2>/dev/null || break  # wait also returns when a trapped signal arrives
+  done
+  trap - USR1 TERM
+  return "$status"
+}
+
 srm_requeue_if_interrupted() {
   local status
   status=$(head -n 1 "$SRM_RUN_DIR/status" 2>/dev/null || true)
@@ -46,6 +62,10 @@ srm_requeue_if_interrupted() {
   fi
 }
 
-# Preemption signals the batch shell too: keep it alive until srun returns, so the requeue
-# check above still runs (srun passes the signal on to the ranks, which checkpoint).
-trap 'echo "batch script: SIGTERM received; waiting for the ranks to checkpoint"' TERM
+# mpirun -x for the NCCL variables that are set (an unset one only draws a warning).
+srm_mpirun_exports() {
+  local v
+  for v in NCCL_DEBUG NCCL_SOCKET_IFNAME NCCL_IB_HCA OMP_NUM_THREADS; do
+    [ -n "${!v:-}" ] && printf -- '-x\n%s\n' "$v"
+  done
+}
