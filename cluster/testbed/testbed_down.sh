@@ -6,9 +6,9 @@ hosts=${SRM_TESTBED_HOSTS:-2}
 state=${SRM_TESTBED_DIR:-/tmp/srm-testbed}
 [ "$(id -u)" -eq 0 ] || { echo "testbed_down.sh: needs root" >&2; exit 1; }
 for pidfile in "$state"/slurm/run/*.pid; do
-  [ -f "$pidfile" ] || continue
-  kill "$(cat "$pidfile")" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+  pid=$(cat "$pidfile" 2>/dev/null) || continue
+  kill "$pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   rm -f "$pidfile"
 done
 for n in $(seq 1 "$hosts"); do
