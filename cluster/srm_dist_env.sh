@@ -27,7 +27,7 @@ srm_print_resources() {
   echo "job $SLURM_JOB_ID ($SLURM_JOB_NAME): $SLURM_JOB_NUM_NODES node(s) [$SLURM_JOB_NODELIST]," \
        "$SLURM_NTASKS ranks, $SLURM_CPUS_PER_TASK CPUs per rank"
   echo "config: $SRM_CONFIG; binary: $SRM_DIST; run directory: $SRM_RUN_DIR"
-  srun --ntasks-per-node=1 --ntasks="$SLURM_JOB_NUM_NODES" bash -c \
+  timeout 60 srun --ntasks-per-node=1 --ntasks="$SLURM_JOB_NUM_NODES" bash -c \
     'echo "  $(hostname): $(nvidia-smi -L 2>/dev/null | wc -l) GPU(s)"' || true
 }
 

@@ -8,7 +8,18 @@ WORK=$(mktemp -d /tmp/srm-cluster-test-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 skip() { echo "SKIPPED: $*"; exit 77; }
-fail() { echo "FAILED: $*"; exit 1; }
+# On failure: the reason, then what Slurm and the jobs said.
+fail() {
+  echo "FAILED: $*"
+  if [ -n "${SLURM_CONF:-}" ]; then
+    squeue 2>&1 | head -20
+    sinfo -N 2>&1 | head -10
+    tail -30 "$STATE/slurm/log/slurmctld.log" 2>/dev/null
+  fi
+  for out in "$WORK"/*.out; do [ -f "$out" ] && { echo "== $out"; tr '\r' '\n' < "$out" | grep -v '^train ' | tail -40; }; done
+  exit 1
+}
+has_checkpoint() { compgen -G "$1/checkpoints/ckpt_*.h5" > /dev/null; }
 say() { echo "[$(date +%H:%M:%S)] $*"; }
 
 testbed_up() {

@@ -6,12 +6,12 @@ source "$(dirname "$0")/lib.sh"
 testbed_up --slurm
 start=$(date +%s)
 job=$(submit "$WORK/run" --set train.iterations=600 --set output.checkpoint_every=100) || fail "sbatch"
-wait_for '[ -e "$WORK/run/checkpoints/ckpt_00000100.h5" ]' 300 || fail "no first checkpoint"
+wait_for 'has_checkpoint "$WORK/run"' 600 || fail "no first checkpoint"
 say "signalling job $job (SIGUSR1 to the batch shell)"
 scancel --batch --signal=USR1 "$job"
-wait_for '[[ "$(status_of "$WORK/run")" == "running from iteration "[1-9]* ]]' 600 || { cat "$WORK"/*.out; fail "no resumed attempt"; }
+wait_for '[[ "$(status_of "$WORK/run")" == "running from iteration "[1-9]* ]]' 600 || fail "no resumed attempt"
 say "resumed: $(status_of "$WORK/run")"
-wait_for '[ "$(status_of "$WORK/run")" = "complete at iteration 600" ]' 600 || { cat "$WORK"/*.out; fail "not finished"; }
+wait_for '[ "$(status_of "$WORK/run")" = "complete at iteration 600" ]' 600 || fail "not finished"
 grep -q "interrupted at iteration" "$WORK/$job.out" || fail "no interruption recorded"
 grep -q "requeueing job $job" "$WORK/$job.out" || fail "the script did not requeue"
 continuous_run "$WORK/run/archive.h5" 600 || fail "the archive is not one continuous run"
