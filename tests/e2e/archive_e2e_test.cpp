@@ -84,7 +84,9 @@ TEST(ArchiveEndToEnd, RunKilledWithoutWarningResumesFromItsLastCompleteCheckpoin
   const std::string run_dir = dir.file("run");
   const std::string train = std::string("exec ") + SRM_DIST_BINARY + rings_run(run_dir, 400) +
                             " --set output.checkpoint_every=1 --set output.log_every=1";
-  const auto killed = test::run_command(signal_when_exists(train, run_dir + "/checkpoints/ckpt_00000150.h5", "KILL"));
+  // Wait for a file that stays (with checkpoints every iteration, each one lives only until the
+  // next three are written), then kill.
+  const auto killed = test::run_command(signal_when_exists(train, run_dir + "/samples/iter_00000100.png", "KILL"));
   EXPECT_NE(killed.output.find("exit code 137"), std::string::npos) << killed.output;
   EXPECT_EQ(status_of(run_dir).rfind("running", 0), 0u);
 
