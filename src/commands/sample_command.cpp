@@ -22,6 +22,7 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
   const c10::Device cpu(c10::kCPU);
   TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, cpu);
   const c10::Device device = select_device(model.config.train.device, session.local_rank(), session.local_size());
+  set_cudnn_autotuning(device, model.config.train.cudnn_benchmark);
   model.energy->to(device);
   auto comm = make_communicator(model.config.dist.backend, session, device);
   const int rank = comm->rank(), world = comm->world_size();

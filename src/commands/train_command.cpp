@@ -118,6 +118,7 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
   if (leader) fmt::print("srm-dist {} | resolved config:\n{}\n", SRM_DIST_VERSION, resolved);
 
   const c10::Device device = select_device(config.train.device, session.local_rank(), session.local_size());
+  set_cudnn_autotuning(device, config.train.cudnn_benchmark);
   auto comm = make_communicator(config.dist.backend, session, device);
   startup_table(session, *comm, device);
   const auto data = open_dataset(config.data, static_cast<uint64_t>(config.train.seed));

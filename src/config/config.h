@@ -15,6 +15,7 @@ struct DataConfig {
   int64_t max_examples = 0;       // use only the first N examples (0 = all)
   int64_t toy_examples = 20000;   // points drawn for the 2-D toy datasets
   double toy_noise = 0.02;        // std of the toy data around its rings / mixture centres
+  int64_t prefetch = 2;           // batches read ahead on a background thread (0 = in the loop)
 };
 
 struct ModelConfig {
@@ -22,6 +23,7 @@ struct ModelConfig {
   int64_t n_f = 64;           // feature maps of the first conv layer (paper's n_f)
   double leaky_slope = 0.2;   // LeakyReLU negative slope (paper: 0.2)
   int64_t max_channel_mult = 8;  // channels of stride-2 layer i: n_f * min(2^i, this)
+  bool channels_last = true;  // ConvNet weights and chains in NHWC memory (faster kernels)
   int64_t mlp_hidden = 128;   // width of the MLP energy (2-D data)
   int64_t mlp_layers = 3;     // hidden layers of the MLP energy
   std::string mlp_activation = "leaky_relu";  // leaky_relu (slope leaky_slope) | silu
@@ -40,6 +42,7 @@ struct SamplerConfig {
   double anila_b = 1.0;
   std::string anila_granularity = "coordinate";
   std::string anila_scaling = "drift_and_noise";
+  std::string precision = "fp32";  // of the K passes: fp32 | tf32 | bf16 (sampler_precision.h)
 };
 
 struct TrainConfig {
@@ -58,6 +61,7 @@ struct TrainConfig {
   int64_t seed = 1;
   std::string device = "auto";  // auto | cpu | cuda
   int64_t threads = 0;          // CPU intra-op threads (0 = LibTorch's default)
+  bool cudnn_benchmark = true;  // GPU: let cuDNN time its algorithms for each shape once
 };
 
 struct OutputConfig {

@@ -98,6 +98,9 @@ std::vector<ConfigField> config_fields(Config& c) {
               "use the first N examples only (0 = all)"),
       numeric("data.toy_examples", &c.data.toy_examples, 16, 1e8, "points of the 2-D toy data"),
       numeric("data.toy_noise", &c.data.toy_noise, 0, 1, "std of the 2-D toy data"),
+      numeric("data.prefetch", &c.data.prefetch, 0, 64,
+              "training batches read ahead on a background thread while the sampler runs "
+              "(0 = read each batch in the training loop)"),
 
       text("model.type", &c.model.type, {"auto", "convnet", "mlp"},
            "energy network (auto: mlp for 2-D data, convnet for images)"),
@@ -105,6 +108,9 @@ std::vector<ConfigField> config_fields(Config& c) {
       numeric("model.leaky_slope", &c.model.leaky_slope, 0, 1, "LeakyReLU negative slope"),
       numeric("model.max_channel_mult", &c.model.max_channel_mult, 1, 64,
               "cap on the channel multiplier of deep stride-2 layers"),
+      flag("model.channels_last", &c.model.channels_last,
+           "ConvNet weights and sampler chains in channels-last (NHWC) memory: the fast layout of "
+           "oneDNN and cuDNN; values change only by float rounding"),
       numeric("model.mlp_hidden", &c.model.mlp_hidden, 1, 65536, "width of the MLP energy"),
       numeric("model.mlp_layers", &c.model.mlp_layers, 1, 64, "hidden layers of the MLP energy"),
       text("model.mlp_activation", &c.model.mlp_activation, {"leaky_relu", "silu"},
@@ -125,6 +131,9 @@ std::vector<ConfigField> config_fields(Config& c) {
            "per sample (norm over the example)"),
       text("sampler.anila_scaling", &c.sampler.anila_scaling, {"drift_and_noise", "noise_only"},
            "AniLA: gamma scales the drift and sqrt(gamma) the noise (the equations), or gamma the noise only"),
+      text("sampler.precision", &c.sampler.precision, {"fp32", "tf32", "bf16"},
+           "arithmetic of the sampler's K passes: fp32, TF32 tensor cores (GPU), or bfloat16 passes with "
+           "fp32 chains (parameter gradients stay fp32)"),
 
       numeric("train.iterations", &c.train.iterations, 1, big, "parameter updates T"),
       numeric("train.batch_size", &c.train.batch_size, 1, 1e7,
@@ -145,6 +154,8 @@ std::vector<ConfigField> config_fields(Config& c) {
            "where to train (auto: cuda when a GPU is visible)"),
       numeric("train.threads", &c.train.threads, 0, 1024,
               "CPU threads per rank (0 = LibTorch's default)"),
+      flag("train.cudnn_benchmark", &c.train.cudnn_benchmark,
+           "GPU: cuDNN times its convolution algorithms once per shape and keeps the fastest"),
 
       text("output.dir", &c.output.dir, {}, "run directory (empty: runs/<dataset>-<UTC date-time>)"),
       numeric("output.log_every", &c.output.log_every, 1, big, "iterations between progress lines"),

@@ -10,8 +10,9 @@
 namespace srm {
 
 const std::vector<std::string>& keys_free_on_resume() {
-  static const std::vector<std::string> keys{"train.iterations", "train.device",      "train.threads",
-                                             "dist.backend",     "dist.check_every", "dist.timeout"};
+  static const std::vector<std::string> keys{
+      "train.iterations", "train.device",  "train.threads", "train.cudnn_benchmark", "model.channels_last",
+      "data.prefetch",    "dist.backend", "dist.check_every", "dist.timeout"};
   return keys;
 }
 

@@ -1,7 +1,8 @@
 // Runs the run directory's writes (archive appends, PNGs, checkpoint files) on one background
 // thread, in submission order, so the training loop does not wait for the disk. The training
-// thread hands over finished CPU copies; the writer thread is the only one that touches HDF5
-// while training runs (Debian's HDF5 is not built thread-safe). An error in a job is rethrown
+// thread hands over finished CPU copies. HDF5 image sets are read by the prefetching loader's
+// thread meanwhile: this needs an HDF5 built thread-safe (Debian's is; the library then
+// serialises calls). An error in a job is rethrown
 // on the training thread at the next submit() or drain(), so a failed write still stops the run.
 #pragma once
 

@@ -24,4 +24,9 @@ H5Id unlocked_file_access() {
   return fapl;
 }
 
+bool hdf5_library_thread_safe() {
+  hbool_t thread_safe = 0;
+  return H5is_library_threadsafe(&thread_safe) >= 0 && thread_safe;
+}
+
 }  // namespace srm

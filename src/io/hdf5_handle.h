@@ -50,4 +50,7 @@ class H5Id {
 // docs/archive.md for the scheme).
 H5Id unlocked_file_access();
 
+// Whether this HDF5 library serialises calls from several threads (built --enable-threadsafe).
+bool hdf5_library_thread_safe();
+
 }  // namespace srm

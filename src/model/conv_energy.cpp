@@ -3,9 +3,12 @@
 
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/conv.h>
+#include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
 #include <stdexcept>
+
+#include "model/layerwise_input_gradient.h"
 
 namespace srm {
 
@@ -31,10 +34,25 @@ ConvEnergy::ConvEnergy(const ConvEnergyOptions& options) : options_(options) {
   }
   net->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, 1, 4).stride(1).padding(0)));
   net_ = register_module("net", net);
+  if (options.channels_last) {
+    const torch::NoGradGuard no_grad;
+    for (auto& p : net_->parameters())
+      // A copy into empty_like's channels-last strides: contiguous() would keep a one-channel
+      // weight's NCHW strides (they count as channels-last too), which sends oneDNN to a slow path.
+      if (p.dim() == 4) p.set_data(at::empty_like(p, at::MemoryFormat::ChannelsLast).copy_(p));
+  }
 }
 
 torch::Tensor ConvEnergy::forward(const torch::Tensor& x) {
   return net_->forward(x).view({x.size(0)});
+}
+
+torch::Tensor ConvEnergy::input_gradient(const torch::Tensor& x, std::optional<at::ScalarType> compute_dtype) {
+  return layerwise_input_gradient(net_, x, compute_dtype);
+}
+
+at::MemoryFormat ConvEnergy::input_memory_format() const {
+  return options_.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
 }
 
 }  // namespace srm

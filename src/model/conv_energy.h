@@ -16,12 +16,19 @@ struct ConvEnergyOptions {
   int64_t n_f = 64;
   double leaky_slope = 0.2;
   int64_t max_channel_mult = 8;
+  // Weights (and the sampler's chains) in channels-last (NHWC) memory: oneDNN's and cuDNN's
+  // fast layout. Changes the values only by float rounding.
+  bool channels_last = true;
 };
 
 class ConvEnergy : public EnergyNet {
  public:
   explicit ConvEnergy(const ConvEnergyOptions& options);
   torch::Tensor forward(const torch::Tensor& x) override;  // (B, C, S, S) -> (B,)
+  // Layerwise (model/layerwise_input_gradient.h): no autograd graph.
+  torch::Tensor input_gradient(const torch::Tensor& x,
+                               std::optional<at::ScalarType> compute_dtype = std::nullopt) override;
+  at::MemoryFormat input_memory_format() const override;
   const ConvEnergyOptions& options() const { return options_; }
 
  private:

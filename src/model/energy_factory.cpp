@@ -27,6 +27,7 @@ std::shared_ptr<EnergyNet> make_energy_net(const ModelConfig& config,
     o.n_f = config.n_f;
     o.leaky_slope = config.leaky_slope;
     o.max_channel_mult = config.max_channel_mult;
+    o.channels_last = config.channels_last;
     return std::make_shared<ConvEnergy>(o);
   }
   if (example_shape.size() != 1)

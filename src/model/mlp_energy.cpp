@@ -4,6 +4,8 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/linear.h>
 
+#include "model/layerwise_input_gradient.h"
+
 namespace srm {
 
 MlpEnergy::MlpEnergy(const MlpEnergyOptions& options) {
@@ -23,6 +25,10 @@ MlpEnergy::MlpEnergy(const MlpEnergyOptions& options) {
 
 torch::Tensor MlpEnergy::forward(const torch::Tensor& x) {
   return net_->forward(x).view({x.size(0)});
+}
+
+torch::Tensor MlpEnergy::input_gradient(const torch::Tensor& x, std::optional<at::ScalarType> compute_dtype) {
+  return layerwise_input_gradient(net_, x, compute_dtype);
 }
 
 }  // namespace srm

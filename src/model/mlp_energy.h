@@ -20,6 +20,9 @@ class MlpEnergy : public EnergyNet {
  public:
   explicit MlpEnergy(const MlpEnergyOptions& options);
   torch::Tensor forward(const torch::Tensor& x) override;  // (B, D) -> (B,)
+  // Layerwise (model/layerwise_input_gradient.h): no autograd graph.
+  torch::Tensor input_gradient(const torch::Tensor& x,
+                               std::optional<at::ScalarType> compute_dtype = std::nullopt) override;
 
  private:
   torch::nn::Sequential net_{nullptr};

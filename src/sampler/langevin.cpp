@@ -4,13 +4,9 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
-namespace srm {
+#include <numeric>
 
-at::Tensor energy_input_gradient(EnergyNet& energy, const at::Tensor& x) {
-  at::Tensor leaf = x.detach().requires_grad_(true);
-  at::Tensor f = energy.forward(leaf).sum();
-  return torch::autograd::grad({f}, {leaf})[0];
-}
+namespace srm {
 
 at::Tensor langevin_drift(const at::Tensor& grad, const LangevinSettings& settings) {
   if (!settings.anila || settings.anila->scaling == AnilaScaling::NoiseOnly) return grad * settings.step_size;
@@ -30,12 +26,16 @@ at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, con
 }
 
 ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseStream& noise) const {
-  at::Tensor x = x0.detach().clone();
+  const SamplerPrecisionScope precision(settings_.precision);
+  const std::optional<at::ScalarType> compute_dtype = sampler_compute_dtype(settings_.precision);
+  at::Tensor x = x0.detach().clone(energy.input_memory_format());
   const std::vector<int64_t> example_shape(x.sizes().begin() + 1, x.sizes().end());
-  at::Tensor grad_norm_sum = at::zeros({}, x.options());
+  std::vector<int64_t> example_dims(example_shape.size());
+  std::iota(example_dims.begin(), example_dims.end(), 1);
+  at::Tensor grad_norm_sum = at::zeros({x.size(0)}, x.options());  // per chain, summed over steps
   for (int64_t k = 0; k < settings_.steps; ++k) {
-    at::Tensor grad = energy_input_gradient(energy, x);
-    grad_norm_sum += grad.flatten(1).norm(2, {1}).mean();
+    at::Tensor grad = energy.input_gradient(x, compute_dtype);
+    grad_norm_sum.add_(at::linalg_vector_norm(grad, 2, example_dims));
     if (!settings_.anila) {  // plain Langevin: scalar coefficients, in place
       x.add_(grad, settings_.step_size);
       if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
@@ -46,7 +46,7 @@ ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseS
       x.add_(noise.normal(x.size(0), example_shape, x.options()) * langevin_noise_scale(grad, settings_));
   }
   const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
-  return {x, grad_norm_sum / steps};
+  return {x, grad_norm_sum.mean() / steps};
 }
 
 }  // namespace srm

@@ -11,6 +11,7 @@
 #include "model/energy_net.h"
 #include "sampler/anisotropic_step.h"
 #include "sampler/noise_stream.h"
+#include "sampler/sampler_precision.h"
 
 namespace srm {
 
@@ -19,6 +20,7 @@ struct LangevinSettings {
   double step_size = 1.0;  // drift coefficient
   double noise = 0.01;     // noise scale (0 = deterministic gradient ascent, u = 0)
   std::optional<AnilaSettings> anila;  // set: AniLA steps instead of plain Langevin
+  SamplerPrecision precision = SamplerPrecision::Fp32;  // of the K input-gradient passes
 };
 
 struct ChainResult {
@@ -38,9 +40,6 @@ class LangevinSampler {
  private:
   LangevinSettings settings_;
 };
-
-// df/dx at x for every example: (B, ...). The graph is freed; parameters' grads untouched.
-at::Tensor energy_input_gradient(EnergyNet& energy, const at::Tensor& x);
 
 // The drift of one step for gradient `grad`: step_size * df/dx, with AniLA step_size * gamma *
 // df/dx (drift_and_noise scaling). Differentiable when `grad` carries a graph.

@@ -8,6 +8,7 @@ LangevinSettings sampler_settings(const SamplerConfig& config) {
   if (config.method == "anila")
     settings.anila = AnilaSettings{config.anila_b, parse_anila_granularity(config.anila_granularity),
                                    parse_anila_scaling(config.anila_scaling)};
+  settings.precision = parse_sampler_precision(config.precision);
   return settings;
 }
 

@@ -9,7 +9,9 @@
 #include <chrono>
 
 #include "data/batch_plan.h"
+#include "data/batch_prefetcher.h"
 #include "io/background_writer.h"
+#include "io/hdf5_handle.h"
 #include "io/progress_line.h"
 #include "trainer/divergence.h"
 #include "trainer/gradient_averager.h"
@@ -114,6 +116,12 @@ TrainingSummary Trainer::run() {
     if (writer) writer->submit([outputs = outputs_, c = std::move(c)] { outputs->record_checkpoint(c); });
   };
 
+  // The data of the coming iterations is read on a background thread (data/batch_prefetcher.h),
+  // unless HDF5 calls from two threads (it and the writer) would be unsafe.
+  const int64_t prefetch = hdf5_library_thread_safe() ? config_.data.prefetch : 0;
+  BatchPrefetcher batches(data_, [&plan](int64_t iteration) { return plan.indices(iteration); }, first,
+                          train.iterations, prefetch, device_.is_cuda());
+
   std::unique_ptr<ProgressLine> progress;
   if (progress_) progress = std::make_unique<ProgressLine>("train", first, train.iterations, out.log_every, progress_);
   std::vector<IterationMetrics> pending;
@@ -129,7 +137,7 @@ TrainingSummary Trainer::run() {
     }
     const Annealed a = annealed_at(train, it);
     set_learning_rate(optimizer, a.lr);
-    const at::Tensor observed = data_.load(plan.indices(it)).to(device_);
+    const at::Tensor observed = batches.next().to(device_, /*non_blocking=*/device_.is_cuda());
     if (timer_) timer_->mark(Phase::Data);
     StepResult result = step.run(observed, a.data_noise, noise, timer_);
     const int64_t done = it + 1;

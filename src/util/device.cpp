@@ -1,6 +1,8 @@
 // Device selection (see device.h).
 #include "util/device.h"
 
+#include <ATen/Context.h>
+
 #include <fmt/format.h>
 #include <torch/cuda.h>
 
@@ -20,6 +22,10 @@ c10::Device select_device(const std::string& choice, int local_rank, int local_s
     throw std::runtime_error(fmt::format("node-local rank {} of {} has no GPU of its own: {} GPUs are visible. "
                                          "Start at most {} ranks per node.", local_rank, local_size, count, count));
   return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
+}
+
+void set_cudnn_autotuning(const c10::Device& device, bool enabled) {
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(enabled);
 }
 
 }  // namespace srm

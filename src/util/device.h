@@ -13,4 +13,7 @@ namespace srm {
 // sees exactly one GPU (CUDA_VISIBLE_DEVICES set per rank by the launcher), that GPU is used.
 c10::Device select_device(const std::string& choice, int local_rank, int local_size);
 
+// On a CUDA device: cuDNN autotuning (train.cudnn_benchmark) on or off. Nothing on the CPU.
+void set_cudnn_autotuning(const c10::Device& device, bool enabled);
+
 }  // namespace srm
