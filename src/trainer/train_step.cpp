@@ -24,8 +24,11 @@ StepResult TrainStep::run(const at::Tensor& observed, double data_noise, NoiseSt
   mark(Phase::Sampler);
 
   optimizer_.zero_grad();
-  const at::Tensor f_pos = energy_.forward(x_pos).mean();
-  const at::Tensor f_neg = energy_.forward(chain.samples).mean();
+  // One forward pass over both batches (in the network's memory format): f(x+) then f(x-).
+  const at::MemoryFormat format = energy_.input_memory_format();
+  const at::Tensor f = energy_.forward(at::cat({x_pos.contiguous(format), chain.samples.contiguous(format)}));
+  const at::Tensor f_pos = f.narrow(0, 0, batch).mean();
+  const at::Tensor f_neg = f.narrow(0, batch, chain.samples.size(0)).mean();
   const at::Tensor loss = f_neg - f_pos;
   loss.backward();
   mark(Phase::ParamGrad);
