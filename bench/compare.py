@@ -4,7 +4,7 @@ per workload; the machine's fp32 matmul rate through LibTorch (torch.mm); and th
 achieved FLOP/s as a fraction of it (forward + input-gradient backward = 2 x the forward FLOPs
 per Langevin step).
 
-    ~/.local/share/srm-dist/venv/bin/python bench/compare.py [--binary build/src/srm-dist] [--repeats 2]
+    ~/.local/share/srm-dist/venv/bin/python bench/compare.py [--binary build/src/srm-dist] [--repeats 2] [--device cuda]
 """
 import argparse
 import re
@@ -57,27 +57,32 @@ def forward_flops(kind, hidden=0, layers=0, size=0, channels=0, nf=0):
     return flops + 2 * width * 16  # final 4x4 valid conv to 1x1
 
 
-def matmul_gflops(n=1024, seconds=2.0):
-    a, b = torch.rand(n, n), torch.rand(n, n)
+def matmul_gflops(device="cpu", n=1024, seconds=2.0):
+    """fp32 matmul rate (TF32 off, as torch's default for matmuls), at 8192^2 on a GPU."""
+    n = 8192 if device == "cuda" else n
+    a, b = torch.rand(n, n, device=device), torch.rand(n, n, device=device)
     torch.mm(a, b)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    sync()
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         torch.mm(a, b)
         count += 1
+    sync()
     return 2 * n ** 3 * count / (time.perf_counter() - start) / 1e9
 
 
-def run_srm(binary, args):
-    out = subprocess.run([binary, "bench", *args, "--set", "output.dir=/tmp/srm-bench-compare",
+def run_srm(binary, args, device):
+    out = subprocess.run([binary, "bench", *args, "--set", f"train.device={device}", "--set", "output.dir=/tmp/srm-bench-compare",
                           "--set", "output.overwrite=true"], capture_output=True, text=True, check=True).stdout
     total = float(re.search(r"total\s+([\d.]+) ms", out).group(1))
     sampler = float(re.search(r"sampler \(K steps\)\s+([\d.]+) ms", out).group(1))
     return total, sampler
 
 
-def run_reference(args):
-    out = subprocess.run([sys.executable, "bench/reference_train.py", *args], capture_output=True, text=True,
-                         check=True).stdout
+def run_reference(args, device):
+    out = subprocess.run([sys.executable, "bench/reference_train.py", *args, "--device", device], capture_output=True,
+                         text=True, check=True).stdout
     m = re.search(r"ms/iteration ([\d.]+) sampler_ms ([\d.]+)", out)
     return float(m.group(1)), float(m.group(2))
 
@@ -86,16 +91,18 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--binary", default="build/src/srm-dist")
     p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu or cuda (both sides, and the matmul rate)")
     a = p.parse_args()
-    peak = matmul_gflops()
-    print(f"fp32 matmul through LibTorch (1024^2, {torch.get_num_threads()} threads): {peak:.1f} GFLOP/s")
+    peak = matmul_gflops(a.device)
+    where = f"{torch.get_num_threads()} threads" if a.device == "cpu" else torch.cuda.get_device_name()
+    print(f"fp32 matmul through LibTorch ({where}): {peak:.1f} GFLOP/s")
     print("| workload | srm-dist ms/it | PyTorch ms/it | ratio | srm-dist sampler GFLOP/s | of matmul |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, (srm_args, ref_args, (kind, shape, k, batch)) in WORKLOADS.items():
         srm, ref = [], []
         for _ in range(a.repeats):  # alternate, so drift in the machine hits both alike
-            srm.append(run_srm(a.binary, srm_args))
-            ref.append(run_reference(ref_args))
+            srm.append(run_srm(a.binary, srm_args, a.device))
+            ref.append(run_reference(ref_args, a.device))
         srm_total = statistics.median(t for t, _ in srm)
         srm_sampler = statistics.median(s for _, s in srm)
         ref_total = statistics.median(t for t, _ in ref)

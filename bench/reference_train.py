@@ -46,7 +46,14 @@ def main():
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--layers", type=int, default=3)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
     a = p.parse_args()
+    device = torch.device(a.device)
+
+    def sync():  # GPU work is asynchronous: time it to completion
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -54,24 +61,28 @@ def main():
         f, shape = mlp(a.hidden, a.layers, 0.2), (2,)
     else:
         f, shape = convnet(a.channels, a.size, a.nf, 8, 0.2), (a.channels, a.size, a.size)
+    f = f.to(device)
     opt = torch.optim.Adam(f.parameters(), lr=1e-4, betas=(0.9, 0.999))
-    data = torch.rand(a.batch, *shape) * 2 - 1
+    data = torch.rand(a.batch, *shape, device=device) * 2 - 1
     for q in f.parameters():
         q.requires_grad_(True)
     total = sampler = 0.0
     for it in range(a.iterations):
+        sync()
         t0 = time.perf_counter()
         x_pos = data + 0.03 * torch.randn_like(data)
-        x = torch.rand(a.batch, *shape) * 2 - 1
+        x = torch.rand(a.batch, *shape, device=device) * 2 - 1
         for _ in range(a.steps):  # Langevin: input gradients only
             x = x.detach().requires_grad_(True)
             g, = torch.autograd.grad(f(x).sum(), [x])
             x = x + a.step_size * g + a.noise * torch.randn_like(x)
+        sync()
         t1 = time.perf_counter()
         loss = f(x.detach()).mean() - f(x_pos).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
         t2 = time.perf_counter()
         if it > 0:
             total += t2 - t0
