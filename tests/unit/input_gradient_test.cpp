@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "model/conv_energy.h"
+#include "unit/test_energies.h"
 #include "model/layerwise_input_gradient.h"
 #include "model/mlp_energy.h"
 
@@ -31,10 +32,7 @@ class ConvInputGradient : public testing::TestWithParam<ConvCase> {};
 TEST_P(ConvInputGradient, MatchesAutograd) {
   const ConvCase c = GetParam();
   torch::manual_seed(11);
-  ConvEnergyOptions o;
-  o.channels = c.channels;
-  o.image_size = c.size;
-  o.n_f = c.n_f;
+  ConvEnergyOptions o = test::conv_options(c.channels, c.size, c.n_f);
   o.channels_last = c.channels_last;
   ConvEnergy net(o);
   const auto x = (torch::rand({5, c.channels, c.size, c.size}) * 2 - 1).contiguous(net.input_memory_format());
@@ -51,10 +49,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvInputGradient,
 
 TEST(ConvInputGradient, ChannelsLastChangesOnlyRounding) {
   torch::manual_seed(5);
-  ConvEnergyOptions o;
-  o.channels = 3;
-  o.image_size = 16;
-  o.n_f = 8;
+  ConvEnergyOptions o = test::conv_options(3, 16, 8);
   o.channels_last = false;
   ConvEnergy nchw(o);
   o.channels_last = true;
@@ -73,11 +68,7 @@ TEST(ConvInputGradient, ChannelsLastChangesOnlyRounding) {
 
 TEST(ConvInputGradient, OneChannelWeightsGetTrueChannelsLastStrides) {
   // (n_f, 1, 3, 3) counts as channels-last in its NCHW strides; oneDNN needs the real ones.
-  ConvEnergyOptions o;
-  o.channels = 1;
-  o.image_size = 8;
-  o.n_f = 4;
-  ConvEnergy net(o);
+  ConvEnergy net(test::conv_options(1, 8, 4));
   const auto first = net.parameters()[0];
   ASSERT_EQ(first.sizes(), (torch::IntArrayRef{4, 1, 3, 3}));
   EXPECT_EQ(first.strides(), (torch::IntArrayRef{9, 1, 3, 1}));
@@ -124,11 +115,7 @@ TEST(ConvInputGradient, Bfloat16PassIsCloseAndReturnsFloat) {
   // the input gradient of a freshly initialised net sums many cancelling terms, so entries can
   // be off by more; the gradient as a whole stays within 5% (relative L2 distance).
   torch::manual_seed(9);
-  ConvEnergyOptions o;
-  o.channels = 3;
-  o.image_size = 16;
-  o.n_f = 8;
-  ConvEnergy net(o);
+  ConvEnergy net(test::conv_options(3, 16, 8));
   const auto x = (torch::rand({4, 3, 16, 16}) * 2 - 1).contiguous(net.input_memory_format());
   const auto reduced = net.input_gradient(x, torch::kBFloat16);
   EXPECT_EQ(reduced.scalar_type(), torch::kFloat);

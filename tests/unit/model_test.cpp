@@ -7,6 +7,7 @@
 #include "model/conv_energy.h"
 #include "model/energy_factory.h"
 #include "model/mlp_energy.h"
+#include "unit/test_energies.h"
 
 namespace srm {
 namespace {
@@ -21,11 +22,7 @@ class ConvEnergyShapes : public ::testing::TestWithParam<std::tuple<int64_t, int
 
 TEST_P(ConvEnergyShapes, OneScalarPerImage) {
   const auto [channels, size] = GetParam();
-  ConvEnergyOptions o;
-  o.channels = channels;
-  o.image_size = size;
-  o.n_f = 4;
-  ConvEnergy net(o);
+  ConvEnergy net(test::conv_options(channels, size, 4));
   const auto y = net.forward(torch::rand({3, channels, size, size}));
   EXPECT_EQ(y.sizes(), torch::IntArrayRef({3}));
   // 1 input conv + log2(size / 4) stride-2 convs + 1 output conv, each with weight and bias.
@@ -37,11 +34,7 @@ INSTANTIATE_TEST_SUITE_P(Resolutions, ConvEnergyShapes,
                          ::testing::Combine(::testing::Values(1, 3), ::testing::Values(32, 64, 128)));
 
 TEST(ConvEnergy, Paper32x32LayoutHasExactParameterCount) {
-  ConvEnergyOptions o;
-  o.channels = 3;
-  o.image_size = 32;
-  o.n_f = 8;
-  ConvEnergy net(o);
+  ConvEnergy net(test::conv_options(3, 32, 8));
   // conv3x3 3->8, conv4x4 8->16, 16->32, 32->64 (stride 2), conv4x4 64->1 (valid).
   const int64_t expected = (3 * 8 * 9 + 8) + (8 * 16 * 16 + 16) + (16 * 32 * 16 + 32) +
                            (32 * 64 * 16 + 64) + (64 * 1 * 16 + 1);
@@ -55,10 +48,7 @@ TEST(ConvEnergy, Paper32x32LayoutHasExactParameterCount) {
 }
 
 TEST(ConvEnergy, DeeperResolutionsCapTheChannelMultiplier) {
-  ConvEnergyOptions o;
-  o.channels = 3;
-  o.image_size = 64;
-  o.n_f = 8;
+  ConvEnergyOptions o = test::conv_options(3, 64, 8);
   o.max_channel_mult = 8;
   ConvEnergy net(o);
   // As 32x32 plus one more stride-2 conv 64->64 (multiplier capped at 8).

@@ -7,6 +7,7 @@
 #include <ATen/Context.h>
 
 #include "model/conv_energy.h"
+#include "unit/test_energies.h"
 #include "sampler/initial_distribution.h"
 #include "sampler/langevin.h"
 #include "sampler/sampler_precision.h"
@@ -49,11 +50,7 @@ TEST(SamplerPrecision, Tf32ScopeSetsTheFlagsAndRestoresThem) {
 
 TEST(SamplerPrecision, Bfloat16ChainsStayFloatAndCloseToFp32) {
   torch::manual_seed(3);
-  ConvEnergyOptions o;
-  o.channels = 1;
-  o.image_size = 16;
-  o.n_f = 8;
-  ConvEnergy net(o);
+  ConvEnergy net(test::conv_options(1, 16, 8));
   NoiseStream start(make_generator(torch::kCPU, 7));
   const auto x0 = draw_initial(InitKind::Uniform, 8, {1, 16, 16}, start, torch::kFloat);
   LangevinSettings settings{10, 1.0, 0.01, std::nullopt};

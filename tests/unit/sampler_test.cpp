@@ -14,11 +14,7 @@ namespace {
 
 TEST(Langevin, ZeroNoiseIsExactlyGradientAscentOnConvNet) {
   torch::manual_seed(3);
-  ConvEnergyOptions o;
-  o.channels = 1;
-  o.image_size = 16;
-  o.n_f = 4;
-  ConvEnergy net(o);
+  ConvEnergy net(test::conv_options(1, 16, 4));
   NoiseStream gen(make_generator(torch::kCPU, 7));
   const auto x0 = draw_initial(InitKind::Uniform, 4, {1, 16, 16}, gen, torch::kFloat);
   const LangevinSampler sampler({5, 0.3, 0.0, std::nullopt});

@@ -3,9 +3,19 @@
 
 #include <torch/torch.h>
 
+#include "model/conv_energy.h"
 #include "model/energy_net.h"
 
 namespace srm::test {
+
+// Options of a small ConvEnergy: `channels` x `image_size`^2 inputs, n_f first-layer maps.
+inline ConvEnergyOptions conv_options(int64_t channels, int64_t image_size, int64_t n_f) {
+  ConvEnergyOptions o;
+  o.channels = channels;
+  o.image_size = image_size;
+  o.n_f = n_f;
+  return o;
+}
 
 // f(x) = w . flatten(x) + b: df/dx = w everywhere, df/dw = x, df/db = 1.
 class LinearEnergy : public EnergyNet {
