@@ -40,7 +40,7 @@ RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header,
     throw std::runtime_error(fmt::format("\"{}\" already holds a run (archive.h5); continue it with --resume, "
                                          "choose another output.dir, or set output.overwrite=true", output.dir));
   fs::remove_all(dir / "checkpoints");  // an earlier run's checkpoints must never be resumed into this one
-  fs::create_directories(dir / "samples");
+  fs::create_directories(dir);
   std::ofstream(dir / "config.yaml") << header.config_yaml;
   return RunArchive::create(archive.string(), header);
 }

@@ -47,8 +47,9 @@ at::Tensor layer_forward(const std::shared_ptr<torch::nn::Module>& layer, const 
 }
 
 // The gradient with respect to the layer's input `x`, given the gradient `g` of its output.
+// `x_is_output`: `x` holds the layer's output (an in-place LeakyReLU), not its input.
 at::Tensor layer_backward(const std::shared_ptr<torch::nn::Module>& layer, const LayerWeights& w, const at::Tensor& x,
-                          const at::Tensor& g) {
+                          const at::Tensor& g, bool x_is_output) {
   if (layer->as<torch::nn::Linear>()) return at::matmul(g, w.weight);
   if (auto* conv = layer->as<torch::nn::Conv2d>()) {
     const auto& o = conv->options;
@@ -58,9 +59,18 @@ at::Tensor layer_backward(const std::shared_ptr<torch::nn::Module>& layer, const
     return std::get<0>(grads);
   }
   if (auto* leaky = layer->as<torch::nn::LeakyReLU>())
-    return at::leaky_relu_backward(g, x, leaky->options.negative_slope(), /*self_is_result=*/false);
+    return at::leaky_relu_backward(g, x, leaky->options.negative_slope(), /*self_is_result=*/x_is_output);
   if (layer->as<torch::nn::SiLU>()) return at::silu_backward(g, x);
   throw std::invalid_argument(fmt::format("layerwise input gradient: unsupported layer {}", layer->name()));
+}
+
+// Whether layer i is a LeakyReLU that may overwrite its input: the input is a fresh output of a
+// Linear or Conv2d (never the caller's x, never a tensor kept for another layer's backward) and
+// the slope is >= 0, so the output's sign still tells where the slope applied.
+bool activates_in_place(const std::vector<std::shared_ptr<torch::nn::Module>>& layers, size_t i) {
+  const auto* leaky = layers[i]->as<torch::nn::LeakyReLU>();
+  if (!leaky || i == 0 || leaky->options.negative_slope() < 0) return false;
+  return layers[i - 1]->as<torch::nn::Linear>() || layers[i - 1]->as<torch::nn::Conv2d>();
 }
 
 // d(sum of layer(x))/dx without running the layer, where that is a constant: the weights summed
@@ -93,9 +103,15 @@ at::Tensor layerwise_input_gradient(const torch::nn::Sequential& net, const at::
   for (const auto& layer : layers) weights.push_back(weights_in(layer, dtype));
   std::vector<at::Tensor> inputs;  // each layer's input
   inputs.reserve(layers.size());
+  std::vector<bool> saved_output(layers.size(), false);  // inputs[i] holds layer i's output instead
   at::Tensor h = x.to(dtype);
   for (size_t i = 0; i + 1 < layers.size(); ++i) {
     inputs.push_back(h);
+    if (activates_in_place(layers, i)) {
+      at::leaky_relu_(h, layers[i]->as<torch::nn::LeakyReLU>()->options.negative_slope());
+      saved_output[i] = true;
+      continue;
+    }
     h = layer_forward(layers[i], weights[i], h);
   }
   inputs.push_back(h);
@@ -107,7 +123,7 @@ at::Tensor layerwise_input_gradient(const torch::nn::Sequential& net, const at::
   } else {
     --next;
   }
-  while (next-- > 0) g = layer_backward(layers[next], weights[next], inputs[next], g);
+  while (next-- > 0) g = layer_backward(layers[next], weights[next], inputs[next], g, saved_output[next]);
   // x's dtype, and dense even for a net of one broadcast layer.
   return g.to(x.scalar_type()).contiguous(x.suggest_memory_format());
 }
