@@ -65,7 +65,7 @@ at::Tensor layer_backward(const std::shared_ptr<torch::nn::Module>& layer, const
 }
 
 // Whether layer i is a LeakyReLU that may overwrite its input: the input is a fresh output of a
-// Linear or Conv2d (never the caller's x, never a tensor kept for another layer's backward) and
+// Linear or Conv2d (never the caller's x, whose layers' backward does not read their output) and
 // the slope is >= 0, so the output's sign still tells where the slope applied.
 bool activates_in_place(const std::vector<std::shared_ptr<torch::nn::Module>>& layers, size_t i) {
   const auto* leaky = layers[i]->as<torch::nn::LeakyReLU>();

@@ -36,7 +36,9 @@ TEST_P(ConvInputGradient, MatchesAutograd) {
   o.channels_last = c.channels_last;
   ConvEnergy net(o);
   const auto x = (torch::rand({5, c.channels, c.size, c.size}) * 2 - 1).contiguous(net.input_memory_format());
+  const auto before = x.clone();
   const auto layerwise = net.input_gradient(x);
+  EXPECT_TRUE(torch::equal(x, before));  // in-place activations never touch the caller's x
   expect_close(layerwise, autograd_input_gradient(net, x), 1e-5);
   EXPECT_TRUE(layerwise.is_contiguous(net.input_memory_format()));
   for (const auto& p : net.parameters()) EXPECT_FALSE(p.grad().defined());
@@ -134,6 +136,22 @@ TEST(EnergyNet, AutogradDefaultRefusesAnotherComputeDtype) {
   const auto x = torch::randn({3, 2});
   EXPECT_TRUE(torch::allclose(plain.input_gradient(x), plain.linear->weight.expand({3, 2})));
   EXPECT_THROW(plain.input_gradient(x, torch::kBFloat16), std::invalid_argument);
+}
+
+TEST(LayerwiseInputGradient, ActivationOnTheCallersInputLeavesItAlone) {
+  // A LeakyReLU first gets the caller's x, which must not be overwritten; two in a row must
+  // still give autograd's answer. Slope 0 (ReLU) included.
+  torch::manual_seed(6);
+  for (const double slope : {0.0, 0.3}) {
+    const auto leaky = [slope] { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(slope)); };
+    torch::nn::Sequential net(leaky(), torch::nn::Linear(3, 5), leaky(), leaky(), torch::nn::Linear(5, 1));
+    const auto x = torch::randn({7, 3});
+    const auto before = x.clone();
+    const auto leaf = x.clone().requires_grad_(true);
+    net->forward(leaf).sum().backward();
+    expect_close(layerwise_input_gradient(net, x), leaf.grad(), 1e-5);
+    EXPECT_TRUE(torch::equal(x, before));
+  }
 }
 
 TEST(LayerwiseInputGradient, RefusesUnsupportedLayersByName) {
