@@ -1,6 +1,7 @@
 // ConvNet energy: see conv_energy.h for the architecture.
 #include "model/conv_energy.h"
 
+#include <ATen/ATen.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/csrc/autograd/grad_mode.h>

@@ -29,7 +29,7 @@ struct LayerWeights {
 };
 
 LayerWeights weights_in(const std::shared_ptr<torch::nn::Module>& layer, at::ScalarType dtype) {
-  const auto cast = [dtype](const at::Tensor& t) { return t.defined() ? t.to(dtype) : t; };
+  const auto cast = [dtype](const at::Tensor& t) { return t.defined() && t.scalar_type() != dtype ? t.to(dtype) : t; };
   if (auto* linear = layer->as<torch::nn::Linear>()) return {cast(linear->weight), cast(linear->bias)};
   if (auto* conv = layer->as<torch::nn::Conv2d>()) return {cast(conv->weight), cast(conv->bias)};
   return {};

@@ -81,8 +81,9 @@ void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& ene
     if (checkpoint.adam.empty()) continue;
     auto adam = std::make_unique<torch::optim::AdamParamState>();
     adam->step(checkpoint.adam[i].step);
-    adam->exp_avg(checkpoint.adam[i].exp_avg.to(p.options()).clone());
-    adam->exp_avg_sq(checkpoint.adam[i].exp_avg_sq.to(p.options()).clone());
+    // In the parameter's device, dtype and memory format (channels-last), as Adam creates them.
+    adam->exp_avg(at::empty_like(p).copy_(checkpoint.adam[i].exp_avg));
+    adam->exp_avg_sq(at::empty_like(p).copy_(checkpoint.adam[i].exp_avg_sq));
     state[p.unsafeGetTensorImpl()] = std::move(adam);
   }
   // A fresh tensor: set_state reads from the start of the storage, ignoring a row view's offset.
