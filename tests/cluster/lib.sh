@@ -68,10 +68,32 @@ PY
 }
 
 # Submits the multi-node script to the test bed with small settings; prints the job id.
-submit() {
+submit_once() {
   local run_dir=$1
   shift
   (cd "$SRC" && SRM_DIST="$BIN" SRM_LAUNCHER=mpirun SRM_RUN_DIR="$run_dir" sbatch --parsable --nodes=2 \
      --ntasks-per-node=2 --cpus-per-task=1 --gpus-per-node=0 --time=15 --output="$WORK/%j.out" \
      cluster/srm_dist_multinode.sbatch configs/rings.yaml --set train.threads=1 "$@")
+}
+
+# submit_once, then waits until srm-dist has started (rank 0's first log line is in the job output).
+# Open MPI 4.1's orted now and then segfaults while starting on a test-bed host ("ORTE was
+# unable to reliably start one or more daemons"; before srm-dist runs): that job is submitted
+# once more, saying so. Any other early end is left to the scenario to report.
+submit() {
+  local job attempt
+  for attempt in 1 2; do
+    job=$(submit_once "$@") || return 1
+    for _ in $(seq 1 120); do
+      grep -q "rank 0\] " "$WORK/$job.out" 2>/dev/null && { echo "$job"; return 0; }
+      [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+      sleep 1
+    done
+    if [ "$attempt" = 1 ] && grep -q "ORTE was unable to reliably start" "$WORK/$job.out" 2>/dev/null; then
+      echo "[$(date +%T)] job $job: Open MPI's daemons failed to start (orted crash); submitting again" >&2
+      continue
+    fi
+    break
+  done
+  echo "$job"
 }
