@@ -29,8 +29,17 @@ set(SRM_WITH_CUDA OFF)
 if(CAFFE2_USE_CUDA OR TARGET torch_cuda)
   set(SRM_WITH_CUDA ON)
 endif()
+# SRM_NCCL (cache): ON needs NCCL, OFF builds without the NCCL backend, AUTO uses it when the
+# NCCL that LibTorch loads comes with its header. The official LibTorch zip links NCCL
+# statically and ships no nccl.h: AUTO then builds without it (ON names what is missing).
+set(SRM_NCCL AUTO CACHE STRING "srm-dist: NCCL backend (ON, OFF or AUTO)")
+set_property(CACHE SRM_NCCL PROPERTY STRINGS ON OFF AUTO)
+string(TOUPPER "${SRM_NCCL}" _srm_nccl)
+if(NOT _srm_nccl MATCHES "^(ON|OFF|AUTO)$")
+  message(FATAL_ERROR "SRM_NCCL = \"${SRM_NCCL}\" is not allowed: expected ON, OFF or AUTO")
+endif()
 set(SRM_WITH_NCCL OFF)
-if(SRM_WITH_CUDA)
+if(SRM_WITH_CUDA AND NOT _srm_nccl STREQUAL "OFF")
   # The NCCL that LibTorch itself loads: the wheel's nvidia/nccl, else the zip's lib folder.
   find_path(SRM_NCCL_INCLUDE_DIR nccl.h
             HINTS "${_srm_nvidia}/nccl/include" "${SRM_TORCH_ROOT}/include" NO_DEFAULT_PATH)
@@ -39,6 +48,15 @@ if(SRM_WITH_CUDA)
   if(SRM_NCCL_INCLUDE_DIR AND SRM_NCCL_LIBRARY)
     set(SRM_WITH_NCCL ON)
   endif()
+endif()
+if(_srm_nccl STREQUAL "ON" AND NOT SRM_WITH_NCCL)
+  if(NOT SRM_WITH_CUDA)
+    message(FATAL_ERROR "SRM_NCCL=ON, but this LibTorch has no CUDA: use a CUDA LibTorch or SRM_NCCL=AUTO/OFF")
+  endif()
+  message(FATAL_ERROR "SRM_NCCL=ON, but no NCCL was found beside LibTorch (nccl.h: ${SRM_NCCL_INCLUDE_DIR}, "
+                      "libnccl: ${SRM_NCCL_LIBRARY}). For the LibTorch zip, install the NCCL headers of the "
+                      "version it was built with and pass -DSRM_NCCL_INCLUDE_DIR=... -DSRM_NCCL_LIBRARY=..., "
+                      "or build with SRM_NCCL=OFF (single GPU, or MPI on CPU).")
 endif()
 
 find_package(GTest)

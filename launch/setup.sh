@@ -39,6 +39,8 @@ packages=(
   libyaml-cpp-dev libcxxopts-dev               # config files, command line
   libstb-dev zlib1g-dev                        # PNG/JPEG images; gzip'd IDX files
   libgtest-dev                                 # tests
+  libprotobuf-dev protobuf-compiler            # TensorBoard event files (protobuf messages)
+  libplplot-dev plplot-driver-cairo fonts-dejavu-core  # training-curve PNGs (PLplot, its cairo driver, a font)
   python3-h5py python3-numpy                   # archive readers in tests and docs
   dataset-fashion-mnist                        # the fashion_mnist config's data
 )
@@ -70,6 +72,8 @@ else
 fi
 # h5py beside torch: the docs' Python example (docs/examples/load_checkpoint.py) and its test.
 "$venv/bin/python" -c 'import h5py, numpy' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q h5py numpy
+# tensorboard beside torch: the e2e tests read <run>/tb with TensorBoard's own loader and server.
+"$venv/bin/python" -c 'import tensorboard' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q tensorboard==2.21.0
 torch_cmake=$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
 "$venv/bin/python" - <<'PY' 2>/dev/null
 import torch

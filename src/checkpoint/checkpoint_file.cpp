@@ -55,7 +55,13 @@ TrainingCheckpoint read_unchecked(const std::string& path) {
       c.adam.push_back(std::move(m));
     }
   }
+  c.anneal_horizon = has_attribute(file.get(), "anneal_horizon") ? single_int(file.get(), "anneal_horizon") : 0;
   c.rng_states = read_byte_matrix(file.get(), "rng/states");
+  const H5Id rng = open_group(file.get(), "rng");
+  // Checkpoints older than the attribute: a 16-byte state is CUDA's Philox, else mt19937.
+  c.rng_device_type = has_attribute(rng.get(), "device_type") ? read_string_attribute(rng.get(), "device_type")
+                      : c.rng_states.dim() == 2 && c.rng_states.size(1) == 16 ? "cuda"
+                                                                                : "cpu";
   if (c.rng_states.dim() != 2 || c.rng_states.size(0) != c.world_size)
     throw CheckpointError(fmt::format("\"{}\": rng/states has {} rows for world size {}", path,
                                       c.rng_states.dim() > 0 ? c.rng_states.size(0) : 0, c.world_size));
@@ -71,6 +77,7 @@ void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c)
   write_int_attribute(file.get(), "world_size", {c.world_size});
   write_int_attribute(file.get(), "epoch", {c.epoch});
   write_int_attribute(file.get(), "batch_in_epoch", {c.batch_in_epoch});
+  write_int_attribute(file.get(), "anneal_horizon", {c.anneal_horizon});
   const H5Id parameters = create_group(file.get(), "parameters");
   std::vector<int64_t> order;  // position in named_parameters() of each member, in HDF5's name order
   std::vector<std::pair<std::string, int64_t>> by_name;
@@ -94,7 +101,8 @@ void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c)
       write_int_attribute(dataset.get(), "step", {c.adam[i].step});
     }
   }
-  create_group(file.get(), "rng");
+  const H5Id rng = create_group(file.get(), "rng");
+  write_string_attribute(rng.get(), "device_type", c.rng_device_type);
   write_byte_matrix(file.get(), "rng/states", c.rng_states);
   h5_check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), fmt::format("flushing checkpoint \"{}\"", path));
 }

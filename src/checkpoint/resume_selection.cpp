@@ -31,8 +31,8 @@ std::optional<CheckpointStore::Found> select_resume_checkpoint(const Config& con
     }
     const auto conflicts = resume_conflicts(saved, config);
     if (!conflicts.empty())
-      throw CheckpointError(fmt::format("checkpoint \"{}\" was written with a different config ({}); only {} and "
-                                        "output.* may change on resume", path, fmt::join(conflicts, "; "),
+      throw CheckpointError(fmt::format("checkpoint \"{}\" was written with a different config ({}); only {} may "
+                                        "change on resume", path, fmt::join(conflicts, "; "),
                                         fmt::join(keys_free_on_resume(), ", ")));
     check_model_matches(checkpoint, energy, path);
   };

@@ -28,6 +28,13 @@ struct TrainingCheckpoint {
   std::vector<AdamMoments> adam;  // same order as parameters (empty before the first step)
   // uint8 (world_size, S): row r is rank r's chain / data-noise generator state.
   at::Tensor rng_states;
+  // The kind of generator those states belong to: "cpu" (mt19937, 5056 bytes) or "cuda"
+  // (Philox seed and offset, 16 bytes). A state only restores into a generator of its kind.
+  std::string rng_device_type = "cpu";
+  // The iterations the annealing schedule is laid over: the train.iterations the run started
+  // with, kept across resumes so that extending a run (a larger train.iterations) continues
+  // the schedule instead of restarting its anneal.
+  int64_t anneal_horizon = 0;
   // Where the data order stands: epoch and batch within it of the next iteration. The order
   // itself is a pure function of (seed, epoch), so these are derived and stored for readers.
   int64_t epoch = 0;

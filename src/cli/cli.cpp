@@ -17,7 +17,7 @@ namespace {
 cxxopts::Options make_options() {
   cxxopts::Options options("srm-dist", "Short-run MCMC training of energy-based models");
   options.custom_help("[train|bench] --config FILE.yaml [--set section.key=value ...] [--resume]\n"
-                      "  srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]]\n"
+                      "  srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]] [--plot CURVES.png]\n"
                       "  srm-dist sample|interpolate|reconstruct RUN [--iteration N] [-n COUNT] [-o PREFIX] "
                       "[--set sampler.key=value ...]\n"
                       "  srm-dist eval RUN --features EXTRACTOR.pt [--classifier CLASSIFIER.pt] [-n COUNT]");
@@ -32,6 +32,8 @@ cxxopts::Options make_options() {
        cxxopts::value<int64_t>())
       ("png", "inspect: path of the exported PNG (default: next to the archive)",
        cxxopts::value<std::string>()->default_value(""))
+      ("plot", "inspect: draw the archive's training curves (as samples/curves.png) to this PNG",
+       cxxopts::value<std::string>()->default_value(""))
       ("iteration", "sample/interpolate/reconstruct: the stored snapshot to use (default: newest)",
        cxxopts::value<int64_t>()->default_value("-1"))
       ("n,count", "sample: samples (64); interpolate: pairs (4); reconstruct: images (16); eval: samples (1000)",
@@ -40,6 +42,8 @@ cxxopts::Options make_options() {
        cxxopts::value<std::string>()->default_value(""))
       ("deterministic", "run M_theta without noise (sampler.noise=0; interpolate and reconstruct always do)")
       ("steps", "reconstruct: gradient steps on z (default 200)", cxxopts::value<int64_t>()->default_value("0"))
+      ("interpolation", "interpolate: paper (rho z1 + sqrt(1-rho^2) z2) or copula (stays in a uniform p0's support)",
+       cxxopts::value<std::string>()->default_value("paper"))
       ("features", "eval: TorchScript feature extractor (Inception-v3 for comparable FID)",
        cxxopts::value<std::string>()->default_value(""))
       ("classifier", "eval: TorchScript classifier for the Inception Score", cxxopts::value<std::string>()->default_value(""))
@@ -76,11 +80,13 @@ CliArgs parse_cli(int argc, const char* const* argv) {
       args.export_batch = result["export-batch"].as<int64_t>();
     }
     args.png_path = result["png"].as<std::string>();
+    args.plot_path = result["plot"].as<std::string>();
     args.iteration = result["iteration"].as<int64_t>();
     args.count = result["count"].as<int64_t>();
     args.out = result["out"].as<std::string>();
     args.deterministic = result.count("deterministic") > 0;
     args.optimizer_steps = result["steps"].as<int64_t>();
+    args.interpolation = result["interpolation"].as<std::string>();
     args.features_path = result["features"].as<std::string>();
     args.classifier_path = result["classifier"].as<std::string>();
     if (result.count("command")) {
@@ -94,6 +100,7 @@ CliArgs parse_cli(int argc, const char* const* argv) {
   const auto& known = cli_commands();
   if (std::find(known.begin(), known.end(), args.command) == known.end())
     throw CliError(fmt::format("unknown command \"{}\" (commands: {})", args.command, fmt::join(known, ", ")));
+  if (args.help || args.version) return args;  // `srm-dist sample --help` needs no operands
   const bool inspect = args.command == "inspect";
   const bool generator = is_generator_command(args.command);
   if (inspect && args.operands.size() != 1)
@@ -105,9 +112,36 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     throw CliError(fmt::format("--count and --steps must be >= 0 (got {} and {})", args.count, args.optimizer_steps));
   if (!inspect && !generator && !args.operands.empty())
     throw CliError(fmt::format("unexpected argument \"{}\" ({} takes options only)", args.operands[0], args.command));
-  if (!inspect && (args.export_batch_given || !args.png_path.empty()))
-    throw CliError("--export-batch and --png belong to the inspect command");
+  if (args.interpolation != "paper" && args.interpolation != "copula")
+    throw CliError(fmt::format("--interpolation = \"{}\" is not allowed: expected paper or copula", args.interpolation));
+  if (!inspect && (args.export_batch_given || !args.png_path.empty() || !args.plot_path.empty()))
+    throw CliError("--export-batch, --png and --plot belong to the inspect command");
   return args;
+}
+
+std::string command_help_text(const std::string& command) {
+  struct Usage {
+    const char* command;
+    const char* usage;
+    const char* what;
+  };
+  static const Usage usages[] = {
+      {"inspect", "srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]] [--plot CURVES.png]",
+       "Summarises a run's archive (live or finished) or a checkpoint file, verifying checkpoints."},
+      {"sample", "srm-dist sample RUN [--iteration N] [-n COUNT] [-o PREFIX] [--deterministic] [--set sampler.key=v]",
+       "Draws COUNT samples (default 64) from the trained K-step sampler; split over ranks under mpirun."},
+      {"interpolate", "srm-dist interpolate RUN [--iteration N] [-n PAIRS] [-o PREFIX] [--set sampler.key=v]",
+       "The paper's Figure 3: M_theta(z_rho) along rho for PAIRS pairs (default 4); --interpolation paper|copula."},
+      {"reconstruct", "srm-dist reconstruct RUN [--iteration N] [-n IMAGES] [--steps S] [--set data.path=...]",
+       "Finds z with M_theta(z) close to each of IMAGES data images (default 16) by S gradient steps (200)."},
+      {"eval", "srm-dist eval RUN --features EXTRACTOR.pt [--classifier CLASSIFIER.pt] [-n COUNT]",
+       "Frechet distance of COUNT samples (default 1000) to the run's data in the extractor's features."},
+  };
+  for (const auto& u : usages)
+    if (command == u.command)
+      return fmt::format("usage: {}\n  {}\n  RUN is a run directory, its archive.h5 or a checkpoint file.\n\n{}",
+                         u.usage, u.what, make_options().help());
+  return help_text();
 }
 
 std::string help_text() {

@@ -25,12 +25,14 @@ struct CliArgs {
   bool export_batch_given = false;
   int64_t export_batch = -1;           // inspect: batch index (negative counts from the end)
   std::string png_path;                // inspect: where the exported grid goes
+  std::string plot_path;               // inspect: draw the training curves to this PNG
   // Generator commands (sample, interpolate, reconstruct):
   int64_t iteration = -1;   // which stored snapshot (-1: the newest)
   int64_t count = 0;        // samples / pairs / images (0: the command's default)
   std::string out;          // output file prefix (default: <run>/generated/<command>_iter_N)
   bool deterministic = false;  // sampler.noise = 0 (M_theta with u = 0)
   int64_t optimizer_steps = 0;  // reconstruct: gradient steps on z (0: default)
+  std::string interpolation = "paper";  // interpolate: paper | copula (interpolate_command.h)
   std::string features_path;    // eval: TorchScript feature extractor
   std::string classifier_path;  // eval: TorchScript classifier (Inception Score)
   bool help = false;
@@ -46,5 +48,8 @@ bool is_generator_command(const std::string& command);
 CliArgs parse_cli(int argc, const char* const* argv);
 
 std::string help_text();
+// `srm-dist COMMAND --help`: that command's usage and what it does, then the options; for
+// train and bench the full help_text() with every configuration key.
+std::string command_help_text(const std::string& command);
 
 }  // namespace srm

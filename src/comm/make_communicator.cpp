@@ -6,6 +6,8 @@
 #include "comm/mpi_communicator.h"
 #include "comm/single_process_communicator.h"
 #if SRM_WITH_NCCL
+#include <utility>
+
 #include "comm/nccl_communicator.h"
 #endif
 
@@ -21,14 +23,26 @@ std::string nccl_version() {
 #endif
 }
 
+CommFailurePolicy job_failure_policy(const MpiSession& session, double timeout_seconds) {
+  CommFailurePolicy policy;
+  policy.timeout_seconds = timeout_seconds;
+  policy.on_fatal = [&session](const std::string& message) { session.fail_job("error: " + message); };
+  return policy;
+}
+
 std::unique_ptr<Communicator> make_communicator(const std::string& backend, const MpiSession& session,
-                                                const c10::Device& device) {
+                                                const c10::Device& device, CommFailurePolicy policy) {
   std::string chosen = backend;
   if (chosen == "auto") {
     if (session.world_size() == 1)
       chosen = "single";
+    else if (!device.is_cuda())
+      chosen = "mpi";
+    else if (nccl_available())
+      chosen = "nccl";
     else
-      chosen = device.is_cuda() && nccl_available() ? "nccl" : "mpi";
+      throw CommError(fmt::format("{} ranks train on CUDA, but this build has no NCCL backend (SRM_NCCL=OFF or NCCL "
+                                  "not found); rebuild with NCCL or use train.device=cpu", session.world_size()));
   }
   if (chosen == "single") {
     if (session.world_size() != 1)
@@ -44,9 +58,11 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend, cons
   if (chosen == "nccl") {
 #if SRM_WITH_NCCL
     if (!device.is_cuda()) throw CommError("dist.backend = nccl needs train.device = cuda (or auto with a GPU)");
-    return std::make_unique<NcclCommunicator>(session, device.index());
+    return std::make_unique<NcclCommunicator>(session, device, std::move(policy));
 #else
-    throw CommError("dist.backend = nccl, but this build has no NCCL (LibTorch without CUDA)");
+    (void)policy;
+    throw CommError("dist.backend = nccl, but this build has no NCCL backend (configured with SRM_NCCL=OFF, or no "
+                    "NCCL found: a CPU-only LibTorch, or the LibTorch zip without nccl.h; see the README)");
 #endif
   }
   throw CommError("dist.backend: unknown backend \"" + backend + "\"");

@@ -13,7 +13,7 @@ class MpiCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int world_size() const override { return world_size_; }
   std::string backend_name() const override { return "mpi"; }
-  bool wants_cuda_tensors() const override { return false; }
+  c10::Device device() const override { return c10::Device(c10::kCPU); }
   void all_reduce(at::Tensor& tensor, ReduceOp op) override;
   void broadcast(at::Tensor& tensor, int root) override;
   void barrier() override;

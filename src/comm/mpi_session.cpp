@@ -5,8 +5,11 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <limits>
+#include <stdexcept>
 
 #include "comm/communicator.h"
 
@@ -39,8 +42,17 @@ bool MpiSession::launched_by_mpi() {
 
 MpiSession::MpiSession(int* argc, char*** argv) : host_(host_name()) {
   if (!launched_by_mpi()) return;
+  // The progress watchdog's thread may call MPI_Abort while the main thread is inside a
+  // collective, and NCCL's failure handler runs wherever the error is seen: ask for
+  // MPI_THREAD_MULTIPLE. Where it is not provided, abort() falls back to _Exit off the init
+  // thread, and the collectives themselves only ever run on the main thread (FUNNELED).
   int provided = 0;
-  mpi_check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  mpi_check(MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread");
+  if (provided < MPI_THREAD_FUNNELED)
+    throw CommError(fmt::format("MPI_Init_thread provided thread level {}; srm-dist needs at least "
+                                "MPI_THREAD_FUNNELED", provided));
+  thread_level_ = provided;
+  init_thread_ = std::this_thread::get_id();
   active_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
@@ -60,19 +72,54 @@ MpiSession::~MpiSession() {
 
 std::vector<std::string> MpiSession::all_gather(const std::string& value) const {
   if (!active_) return {value};
-  constexpr int kWidth = 256;
-  std::vector<char> mine(kWidth, '\0'), all(static_cast<size_t>(kWidth) * world_size_, '\0');
-  std::strncpy(mine.data(), value.c_str(), kWidth - 1);
-  mpi_check(MPI_Allgather(mine.data(), kWidth, MPI_CHAR, all.data(), kWidth, MPI_CHAR, MPI_COMM_WORLD),
-            "MPI_Allgather");
+  // Lengths first, then the bytes with MPI_Allgatherv: strings of any length arrive whole.
+  if (value.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    throw CommError("all_gather: a string of more than 2^31 bytes");
+  const int length = static_cast<int>(value.size());
+  std::vector<int> lengths(static_cast<size_t>(world_size_)), offsets(static_cast<size_t>(world_size_));
+  mpi_check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  int64_t total = 0;
+  for (int r = 0; r < world_size_; ++r) {
+    offsets[static_cast<size_t>(r)] = static_cast<int>(total);
+    total += lengths[static_cast<size_t>(r)];
+    if (total > std::numeric_limits<int>::max()) throw CommError("all_gather: more than 2^31 bytes in all");
+  }
+  std::string all(static_cast<size_t>(total), '\0');
+  mpi_check(MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                           MPI_COMM_WORLD),
+            "MPI_Allgatherv");
   std::vector<std::string> out;
-  for (int r = 0; r < world_size_; ++r) out.emplace_back(all.data() + static_cast<size_t>(r) * kWidth);
+  for (int r = 0; r < world_size_; ++r)
+    out.push_back(all.substr(static_cast<size_t>(offsets[static_cast<size_t>(r)]),
+                             static_cast<size_t>(lengths[static_cast<size_t>(r)])));
   return out;
 }
 
 void MpiSession::abort(int code) const {
-  if (active_) MPI_Abort(MPI_COMM_WORLD, code);
+  if (active_ && (thread_level_ >= MPI_THREAD_MULTIPLE || std::this_thread::get_id() == init_thread_))
+    MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);
+}
+
+void MpiSession::fail_job(const std::string& message, int code) const {
+  if (world_size_ > 1)
+    std::fprintf(stderr, "[rank %d@%s] srm-dist: %s\n", rank_, host_.c_str(), message.c_str());
+  else
+    std::fprintf(stderr, "srm-dist: %s\n", message.c_str());
+  std::fflush(stderr);
+  abort(code);
+}
+
+void MpiSession::refuse_unconnected_slurm_tasks() const {
+  if (active_) return;
+  const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+  if (tasks == nullptr || std::atol(tasks) <= 1) return;
+  const char* task = std::getenv("SLURM_PROCID");
+  throw std::runtime_error(fmt::format(
+      "this process is task {} of a Slurm step of {} tasks, but MPI was not initialised (no PMI/PMIx "
+      "information reached it): every task would train as its own rank 0 into one run directory. Start it with "
+      "`srun --mpi=pmix` (or --mpi=pmi2), or with mpirun inside the allocation (cluster/*.sbatch)",
+      task ? task : "?", tasks));
 }
 
 std::string mpi_library_version() {

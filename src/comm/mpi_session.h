@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace srm {
@@ -23,18 +24,29 @@ class MpiSession {
   int local_size() const { return local_size_; }
   const std::string& host() const { return host_; }
 
-  // Every rank's `value`, in rank order, on every rank (one string per rank).
+  // Every rank's `value` (any length), in rank order, on every rank (one string per rank).
   std::vector<std::string> all_gather(const std::string& value) const;
 
-  // Ends the whole job (all ranks) with `code`; with MPI inactive, exits this process.
+  // Ends the whole job (all ranks) with `code`; with MPI inactive, exits this process. Safe
+  // from any thread: MPI_Abort where MPI granted MPI_THREAD_MULTIPLE or on the thread that
+  // initialised MPI, else _Exit (the launcher then ends the other ranks).
   [[noreturn]] void abort(int code) const;
+  // Prints "[rank R@host] srm-dist: MESSAGE" (plain "srm-dist: MESSAGE" for one rank) to
+  // stderr and ends the job with `code` at once, without unwinding.
+  [[noreturn]] void fail_job(const std::string& message, int code = 1) const;
 
   // True when the environment shows an MPI launcher (Open MPI, PMIx, PMI, Slurm's srun).
   static bool launched_by_mpi();
+  // Throws std::runtime_error when this process is one task of a multi-task Slurm step
+  // (`srun -n 8 srm-dist` without --mpi=pmix/pmi2) but no launcher information reached it:
+  // each task would otherwise run as its own rank 0 into the same run directory.
+  void refuse_unconnected_slurm_tasks() const;
 
  private:
   bool active_ = false;
   int rank_ = 0, world_size_ = 1, local_rank_ = 0, local_size_ = 1;
+  int thread_level_ = 0;  // what MPI_Init_thread provided
+  std::thread::id init_thread_;
   std::string host_;
 };
 

@@ -42,9 +42,9 @@ at::Tensor run_module(torch::jit::Module& module, const at::Tensor& x) {
 }
 
 // All-reduces a packed float64 statistics vector over the ranks.
-at::Tensor summed(Communicator& comm, const at::Tensor& packed, const c10::Device& device) {
+at::Tensor summed(Communicator& comm, const at::Tensor& packed) {
   if (comm.world_size() == 1) return packed;
-  at::Tensor buffer = comm.wants_cuda_tensors() ? packed.to(device) : packed.clone();
+  at::Tensor buffer = packed.to(comm.device(), /*non_blocking=*/false, /*copy=*/true);
   comm.all_reduce(buffer, ReduceOp::Sum);
   return buffer.to(at::kCPU);
 }
@@ -53,13 +53,14 @@ at::Tensor summed(Communicator& comm, const at::Tensor& packed, const c10::Devic
 
 int run_eval_command(const CliArgs& args, const MpiSession& session) {
   if (args.features_path.empty())
-    throw std::runtime_error("eval needs --features EXTRACTOR.pt (a TorchScript module; see docs/evaluation.md)");
+    throw std::runtime_error("eval needs --features EXTRACTOR.pt (a TorchScript module; see docs/generator.md, section eval)");
   std::vector<std::string> overrides = args.overrides;
   if (args.deterministic) overrides.emplace_back("sampler.noise=0");
   TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU));
   const c10::Device device = select_device(model.config.train.device, session.local_rank(), session.local_size());
   model.energy->to(device);
-  auto comm = make_communicator(model.config.dist.backend, session, device);
+  auto comm = make_communicator(model.config.dist.backend, session, device,
+                                job_failure_policy(session, model.config.dist.timeout));
   const int rank = comm->rank(), world = comm->world_size();
   torch::jit::Module features = load_module(args.features_path, device, "feature extractor");
   std::optional<torch::jit::Module> classifier;
@@ -92,10 +93,10 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
     observed.add(run_module(features, data->load(indices).to(device)));
   }
 
-  const GaussianStatistics g = GaussianStatistics::unpack(summed(*comm, generated.packed(), device), dimension);
-  const GaussianStatistics o = GaussianStatistics::unpack(summed(*comm, observed.packed(), device), dimension);
+  const GaussianStatistics g = GaussianStatistics::unpack(summed(*comm, generated.packed()), dimension);
+  const GaussianStatistics o = GaussianStatistics::unpack(summed(*comm, observed.packed()), dimension);
   std::optional<double> score;
-  if (inception) score = InceptionScore::unpack(summed(*comm, inception->packed(), device), classes).score();
+  if (inception) score = InceptionScore::unpack(summed(*comm, inception->packed()), classes).score();
   if (rank != 0) return 0;
   const double distance = frechet_distance(g.mean(), g.covariance(), o.mean(), o.covariance());
   std::string report = fmt::format("frechet_distance: {:.6g}\nfeature_dimension: {}\nsamples: {}\ndata_examples: {}\n"

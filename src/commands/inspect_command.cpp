@@ -14,6 +14,7 @@
 #include "io/png_output.h"
 #include "io/run_archive.h"
 #include "io/run_outputs.h"
+#include "plot/training_curves.h"
 
 namespace srm {
 namespace {
@@ -135,7 +136,8 @@ int run_inspect_command(const CliArgs& args) {
     if (has_attribute(file.get(), "format")) format = read_string_attribute(file.get(), "format");
   }
   if (format.rfind("srm-dist-checkpoint/", 0) == 0) {
-    if (args.export_batch_given) throw std::runtime_error("--export-batch needs a run archive; a checkpoint holds no samples");
+    if (args.export_batch_given || !args.plot_path.empty())
+      throw std::runtime_error("--export-batch and --plot need a run archive; a checkpoint holds no samples or metrics");
     print_checkpoint_summary(path);
     return 0;
   }
@@ -144,6 +146,12 @@ int run_inspect_command(const CliArgs& args) {
                                          path, format));
   if (args.export_batch_given) {
     export_batch(path, args.export_batch, args.png_path);
+    return 0;
+  }
+  if (!args.plot_path.empty()) {
+    const auto rows = archive_read_metrics(path);
+    write_training_curves_png(args.plot_path, rows);
+    fmt::print("wrote the training curves of {} iterations to {}\n", rows.size(), args.plot_path);
     return 0;
   }
   print_archive_summary(path);

@@ -4,6 +4,9 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <cmath>
+#include <stdexcept>
+
 #include "commands/trained_model.h"
 #include "config/config_loader.h"
 #include "io/generated_file.h"
@@ -16,6 +19,18 @@
 #include "util/seed.h"
 
 namespace srm {
+
+at::Tensor interpolated_starts(const std::string& path, InitKind init, const at::Tensor& z1, const at::Tensor& z2,
+                               const at::Tensor& rho) {
+  const at::Tensor a = rho, b = (1 - rho * rho).clamp_min(0).sqrt();
+  if (path == "paper") return a * z1 + b * z2;
+  if (path != "copula") throw std::invalid_argument("--interpolation: expected paper or copula, got \"" + path + "\"");
+  if (init != InitKind::Uniform) return a * z1 + b * z2;  // Gaussian p0: the paper's path is already exact
+  // u = erf(g / sqrt 2) maps N(0, 1) onto uniform [-1, 1]: interpolate the Gaussians behind z1, z2.
+  const double root2 = std::sqrt(2.0);
+  const auto gaussian = [root2](const at::Tensor& u) { return root2 * at::erfinv(u.clamp(-1 + 1e-7, 1 - 1e-7)); };
+  return at::erf((a * gaussian(z1) + b * gaussian(z2)) / root2);
+}
 
 int run_interpolate_command(const CliArgs& args) {
   std::vector<std::string> overrides{"sampler.noise=0"};  // M_theta with u = 0, as the paper
@@ -39,14 +54,16 @@ int run_interpolate_command(const CliArgs& args) {
   const at::Tensor r = rho.view(rho_shape);
   std::vector<int64_t> flat{pairs * points};
   flat.insert(flat.end(), model.example_shape.begin(), model.example_shape.end());
-  const at::Tensor z = (r * z1.unsqueeze(1) + (1 - r * r).clamp_min(0).sqrt() * z2.unsqueeze(1)).reshape(flat);
-  log_line(0, fmt::format("interpolating {} pairs over {} values of rho with {} (K = {}, noise {})", pairs, points,
-                          model.source, model.config.sampler.steps, model.config.sampler.noise));
+  const at::Tensor z = interpolated_starts(args.interpolation, init, z1.unsqueeze(1), z2.unsqueeze(1), r).reshape(flat);
+  log_line(0, fmt::format("interpolating {} pairs over {} values of rho with {} (K = {}, noise {}, {} path)", pairs,
+                          points, model.source, model.config.sampler.steps, model.config.sampler.noise,
+                          args.interpolation));
   const at::Tensor x = LangevinSampler(sampler_settings(model.config.sampler)).run(*model.energy, z, noise).samples.to(at::kCPU);
 
   const std::string prefix = args.out.empty() ? default_output_prefix(model, "interpolation") : args.out;
   const GeneratedFile file(prefix + ".h5", {{"format", "srm-dist-interpolation/1"}, {"source", model.source},
-                                            {"config", to_yaml(model.config)}});
+                                            {"config", to_yaml(model.config)},
+                                            {"interpolation", args.interpolation}});
   file.write("interpolations", x.view(expand));
   file.write("rho", rho.to(at::kCPU));
   write_samples_png(prefix + ".png", x, points);

@@ -24,7 +24,8 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
   const c10::Device device = select_device(model.config.train.device, session.local_rank(), session.local_size());
   set_cudnn_autotuning(device, model.config.train.cudnn_benchmark);
   model.energy->to(device);
-  auto comm = make_communicator(model.config.dist.backend, session, device);
+  auto comm = make_communicator(model.config.dist.backend, session, device,
+                                job_failure_policy(session, model.config.dist.timeout));
   const int rank = comm->rank(), world = comm->world_size();
   const bool leader = rank == 0;
 
@@ -45,7 +46,7 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
   draw_sharded_samples(model, rank, world, total, 0x53414D50 /* "SAMP" */, device, [&](const SampleRound& r) {
     std::vector<int64_t> shape{r.rows};
     shape.insert(shape.end(), model.example_shape.begin(), model.example_shape.end());
-    at::Tensor round = at::zeros(shape, at::TensorOptions().dtype(at::kFloat).device(comm->wants_cuda_tensors() ? device : c10::Device(c10::kCPU)));
+    at::Tensor round = at::zeros(shape, at::TensorOptions().dtype(at::kFloat).device(comm->device()));
     if (r.shard.count > 0) round.narrow(0, r.shard.offset, r.shard.count).copy_(r.samples);
     if (world > 1) comm->all_reduce(round, ReduceOp::Sum);  // each row is non-zero on exactly one rank
     if (!leader) return;

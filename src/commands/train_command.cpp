@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 #include <ctime>
-#include <map>
+#include <numeric>
 #include <optional>
 
 #include "checkpoint/resume_selection.h"
@@ -37,47 +37,31 @@ std::string default_run_dir(const std::string& dataset, const MpiSession& sessio
   return session.all_gather(fmt::format("runs/{}-{}", dataset, stamp)).front();
 }
 
-struct RankPlace {
-  std::string host, local_rank, device, visible_devices;
-};
-
-// Every rank's host, node-local rank, device and CUDA_VISIBLE_DEVICES, in rank order.
+// Every rank's host, node-local rank, device and the device's physical id, in rank order.
 std::vector<RankPlace> gather_places(const MpiSession& session, const c10::Device& device) {
-  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
   const auto all = session.all_gather(
-      fmt::format("{}|{}|{}|{}", session.host(), session.local_rank(), device.str(), visible ? visible : ""));
+      fmt::format("{}|{}|{}|{}", session.host(), session.local_rank(), device.str(), physical_device_id(device)));
   std::vector<RankPlace> places;
   for (const auto& text : all) {
     const auto a = text.find('|'), b = text.find('|', a + 1), c = text.find('|', b + 1);
-    places.push_back({text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1, c - b - 1),
+    places.push_back({text.substr(0, a), std::stoi(text.substr(a + 1, b - a - 1)), text.substr(b + 1, c - b - 1),
                       text.substr(c + 1)});
   }
   return places;
 }
 
-// Fails when two ranks of one host would share a GPU; rank 0 prints the start-up table:
-// world size, backend, versions, and per rank host / local rank / device.
-void startup_table(const MpiSession& session, const Communicator& comm, const c10::Device& device) {
-  const auto places = gather_places(session, device);
-  std::map<std::string, int> gpu_owner;
-  for (int r = 0; r < static_cast<int>(places.size()); ++r) {
-    const RankPlace& p = places[r];
-    if (p.device.rfind("cuda", 0) != 0) continue;
-    const std::string key = p.host + "|" + p.device + "|" + p.visible_devices;
-    if (gpu_owner.count(key))
-      throw std::runtime_error(fmt::format("ranks {} and {} on host {} would share GPU {} (CUDA_VISIBLE_DEVICES=\"{}\"): "
-                                           "bind one GPU per rank", gpu_owner[key], r, p.host, p.device,
-                                           p.visible_devices));
-    gpu_owner[key] = r;
-  }
+// Rank 0 prints the start-up table: world size, backend, versions, and per rank host / local
+// rank / device.
+void startup_table(const MpiSession& session, const Communicator& comm, const std::vector<RankPlace>& places) {
   if (comm.rank() != 0) return;
   std::string table = fmt::format("world size {} | backend {} | LibTorch {} | {} | NCCL {}\n", comm.world_size(),
                                   comm.backend_name(), TORCH_VERSION,
                                   session.active() ? mpi_library_version() : "MPI not initialised (one rank)",
                                   nccl_available() ? nccl_version() : "not built");
   table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", "rank", "host", "local rank", "device");
-  for (int r = 0; r < static_cast<int>(places.size()); ++r)
-    table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", r, places[r].host, places[r].local_rank, places[r].device);
+  for (size_t r = 0; r < places.size(); ++r)
+    table += fmt::format("  {:>5}  {:<24} {:>10}  {}{}\n", r, places[r].host, places[r].local_rank, places[r].device,
+                         places[r].device == "cpu" ? "" : " (PCI " + places[r].physical_id + ")");
   fmt::print("{}", table);
 }
 
@@ -108,8 +92,7 @@ std::optional<TrainingCheckpoint> resume_point(const Config& config, const MpiSe
 
 }  // namespace
 
-int run_train_command(const CliArgs& args, const MpiSession& session) {
-  const StopSignalGuard stop_signals;  // SIGTERM / SIGUSR1 from here on mean "checkpoint and exit 0"
+int run_train_command(const CliArgs& args, const MpiSession& session, const StopSignalGuard& stop_signals) {
   Config config = load_config(args.config_path, args.overrides);
   if (config.output.dir.empty()) config.output.dir = default_run_dir(config.data.dataset, session);
   if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
@@ -119,9 +102,18 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
 
   const c10::Device device = select_device(config.train.device, session.local_rank(), session.local_size());
   set_cudnn_autotuning(device, config.train.cudnn_benchmark);
-  auto comm = make_communicator(config.dist.backend, session, device);
-  startup_table(session, *comm, device);
+  // Two ranks on one GPU are refused before any communicator touches it.
+  const std::vector<RankPlace> places = gather_places(session, device);
+  check_one_rank_per_gpu(places);
+  auto comm = make_communicator(config.dist.backend, session, device, job_failure_policy(session, config.dist.timeout));
+  startup_table(session, *comm, places);
   const auto data = open_dataset(config.data, static_cast<uint64_t>(config.train.seed));
+  const int64_t global_batch = std::min<int64_t>(config.train.batch_size, data->size());
+  if (global_batch < comm->world_size())
+    throw std::runtime_error(fmt::format("train.batch_size = {} ({} examples per iteration) is smaller than the {} ranks: "
+                                         "every rank needs at least one example; raise train.batch_size to at least {} "
+                                         "or start fewer ranks", config.train.batch_size, global_batch,
+                                         comm->world_size(), comm->world_size()));
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));  // reproducible initial weights
   auto energy = make_energy_net(config.model, data->example_shape());
   int64_t parameter_count = 0;
@@ -134,10 +126,14 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
   const std::optional<TrainingCheckpoint> resume = resume_point(config, session, comm->world_size(), *energy);
   const int64_t start = resume ? resume->iteration : 0;
   if (start >= config.train.iterations) {
-    if (leader)
+    if (leader) {
+      // Rewritten, so a job script that sees "interrupted" from a stop in the last iteration
+      // (or any older line) stops requeueing.
+      write_run_status(config.output.dir, fmt::format("complete at iteration {}", start));
       log_line(0, fmt::format("the run in {} is already complete (checkpoint at iteration {}, train.iterations = {}); "
                               "raise train.iterations to continue it", config.output.dir, start,
                               config.train.iterations));
+    }
     return 0;
   }
   std::unique_ptr<RunOutputs> outputs;
@@ -148,6 +144,24 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
     header.world_size = comm->world_size();
     header.example_shape = data->example_shape();
     outputs = std::make_unique<RunOutputs>(config.output, header, resume ? start : -1);
+    // The archive's sample batches have a fixed row count. An archive written by an older
+    // srm-dist on several ranks holds rank 0's rows only: refuse here, not at the first write.
+    const std::string archive = outputs->archive().path();
+    const int64_t kept = std::min(config.output.samples_kept, global_batch);
+    if (resume && archive_sample_batches(archive) > 0) {
+      const int64_t stored = archive_read_sample_batch(archive, 0).size(0);
+      if (stored != kept)
+        throw std::runtime_error(fmt::format(
+            "cannot resume in {}: its archive's sample batches hold {} rows, this run would store {} "
+            "(output.samples_kept = {}, gathered from all {} ranks; an archive written by an older srm-dist on "
+            "several ranks kept rank 0's rows only). Start a new run in another output.dir",
+            config.output.dir, stored, kept, config.output.samples_kept, comm->world_size()));
+    }
+    if (data->example_shape() == std::vector<int64_t>{2}) {  // 2-D data: the scatter shows it in grey
+      std::vector<int64_t> indices(static_cast<size_t>(std::min<int64_t>(data->size(), 4000)));
+      std::iota(indices.begin(), indices.end(), 0);
+      outputs->set_scatter_background(data->load(indices));
+    }
     outputs->write_status(fmt::format("running from iteration {}", start));
     log_line(0, "run directory: " + outputs->dir());
   }
@@ -166,11 +180,8 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
   // The clock starts with the first iteration: loading a large dataset is not a hang.
   std::unique_ptr<ProgressWatchdog> watchdog;
   if (comm->world_size() > 1 && config.dist.timeout > 0) {
-    watchdog = std::make_unique<ProgressWatchdog>(config.dist.timeout, [&session](const std::string& message) {
-      fmt::print(stderr, "[rank {}@{}] srm-dist: error: {}\n", session.rank(), session.host(), message);
-      std::fflush(stderr);
-      session.abort(1);
-    });
+    watchdog = std::make_unique<ProgressWatchdog>(config.dist.timeout,
+                                                  [&session](const std::string& message) { session.fail_job("error: " + message); });
     trainer.set_heartbeat([w = watchdog.get()](int64_t iteration) { w->beat(iteration); });
   }
   const TrainingSummary summary = trainer.run();
@@ -182,7 +193,8 @@ int run_train_command(const CliArgs& args, const MpiSession& session) {
   }
   if (!leader) return 0;
   const int64_t ran = summary.last.iteration - summary.first_iteration;
-  if (summary.stop_signal != 0) {
+  // A stop signal seen in the last iteration still leaves a finished run: it is complete.
+  if (summary.stop_signal != 0 && summary.last.iteration < config.train.iterations) {
     const std::string signal_name = stop_signal_name(summary.stop_signal);
     outputs->write_status(fmt::format("interrupted at iteration {} by {}", summary.last.iteration, signal_name));
     log_line(0, fmt::format("stopped by {} after iteration {}: checkpoint written to {}; continue with --resume "

@@ -6,10 +6,14 @@
 
 #include "cli/cli.h"
 #include "comm/mpi_session.h"
+#include "util/stop_signal.h"
 
 namespace srm {
 
 // Returns the process exit code.
-int run_train_command(const CliArgs& args, const MpiSession& session);
+// `stop_signals` is main's: installed for the whole process, so a SIGTERM or SIGUSR1 that
+// arrives during start-up is acted on at the first step boundary, and one that arrives after
+// the last (during the final drain or at exit) cannot kill a finished run.
+int run_train_command(const CliArgs& args, const MpiSession& session, const StopSignalGuard& stop_signals);
 
 }  // namespace srm

@@ -72,6 +72,7 @@ struct OutputConfig {
   int64_t checkpoints_kept = 3;    // complete checkpoint files kept in <dir>/checkpoints
   int64_t samples_kept = 64;       // how many samples of a batch are stored / drawn
   bool overwrite = false;          // reuse a run directory that already holds an archive
+  bool tensorboard = true;         // TensorBoard event files in <dir>/tb (rank 0)
   // never: always a new run | auto: continue from the newest usable checkpoint in output.dir
   // when there is one, else start | require: continue, or fail when there is nothing to resume
   std::string resume = "never";

@@ -166,9 +166,12 @@ std::vector<ConfigField> config_fields(Config& c) {
       numeric("output.checkpoints_kept", &c.output.checkpoints_kept, 1, 1e6,
               "complete checkpoint files kept in <output.dir>/checkpoints"),
       numeric("output.samples_kept", &c.output.samples_kept, 1, 100000,
-              "samples per stored batch and PNG grid"),
+              "samples per stored batch and PNG grid: the first of the global batch, gathered from every "
+              "rank (at most train.batch_size)"),
       flag("output.overwrite", &c.output.overwrite,
            "replace an existing run in output.dir instead of refusing to start"),
+      flag("output.tensorboard", &c.output.tensorboard,
+           "write TensorBoard event files to output.dir/tb (tensorboard --logdir runs/)"),
       text("output.resume", &c.output.resume, {"never", "auto", "require"},
            "continue the run in output.dir from its newest usable checkpoint (auto: when one "
            "exists; require: fail when none does; --resume sets require)"),

@@ -4,27 +4,50 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "config/config_fields.h"
 
 namespace srm {
+namespace {
 
-const std::vector<std::string>& keys_free_on_resume() {
-  static const std::vector<std::string> keys{
-      "train.iterations", "train.device",  "train.threads", "train.cudnn_benchmark", "model.channels_last",
-      "data.prefetch",    "dist.backend", "dist.check_every", "dist.timeout"};
+// output.samples_kept is absent on purpose: it fixes the row shape of the archive's sample
+// batches, so it is Refused like every key not listed here.
+constexpr std::array<const char*, 12> kSameResult{
+    "data.prefetch",        "train.cudnn_benchmark",   "dist.check_every",  "dist.timeout",
+    "output.dir",           "output.log_every",        "output.sample_every", "output.checkpoint_every",
+    "output.checkpoints_kept", "output.overwrite",     "output.resume",     "output.tensorboard"};
+constexpr std::array<const char*, 5> kFree{"train.iterations", "train.device", "train.threads", "model.channels_last",
+                                           "dist.backend"};
+
+template <size_t N>
+bool listed(const std::string& key, const std::array<const char*, N>& keys) {
+  return std::find_if(keys.begin(), keys.end(), [&key](const char* k) { return key == k; }) != keys.end();
+}
+
+}  // namespace
+
+ResumeRule resume_rule(const std::string& key) {
+  if (listed(key, kSameResult)) return ResumeRule::SameResult;
+  if (listed(key, kFree)) return ResumeRule::Free;
+  return ResumeRule::Refused;
+}
+
+std::vector<std::string> keys_free_on_resume() {
+  Config defaults;
+  std::vector<std::string> keys;
+  for (const auto& field : config_fields(defaults))
+    if (resume_rule(field.key) != ResumeRule::Refused) keys.push_back(field.key);
   return keys;
 }
 
 std::vector<std::string> resume_conflicts(Config saved, Config now) {
-  const auto& free_keys = keys_free_on_resume();
   const auto saved_fields = config_fields(saved);
   const auto now_fields = config_fields(now);
   std::vector<std::string> conflicts;
   for (size_t i = 0; i < saved_fields.size(); ++i) {
     const ConfigField& field = saved_fields[i];
-    if (field.section() == "output") continue;
-    if (std::find(free_keys.begin(), free_keys.end(), field.key) != free_keys.end()) continue;
+    if (resume_rule(field.key) != ResumeRule::Refused) continue;
     const std::string before = field.value_text(), after = now_fields[i].value_text();
     if (before != after) conflicts.push_back(fmt::format("{}: checkpoint {}, this run {}", field.key, before, after));
   }

@@ -8,9 +8,9 @@
 namespace srm {
 
 BatchPrefetcher::BatchPrefetcher(const Dataset& data, IndicesOf indices_of, int64_t first, int64_t end,
-                                 int64_t depth, bool pin_memory)
+                                 int64_t depth, bool pin_memory, const SerializedCalls* calls)
     : data_(data), indices_of_(std::move(indices_of)), next_to_hand_out_(first), next_to_load_(first),
-      end_(end), depth_(depth), pin_memory_(pin_memory) {
+      end_(end), depth_(depth), pin_memory_(pin_memory), calls_(calls) {
   if (depth < 0) throw std::invalid_argument("BatchPrefetcher: depth must be >= 0");
   if (depth > 0) thread_ = std::thread([this] { loop(); });
 }
@@ -25,7 +25,8 @@ BatchPrefetcher::~BatchPrefetcher() {
 }
 
 at::Tensor BatchPrefetcher::load(int64_t iteration) const {
-  at::Tensor batch = data_.load(indices_of_(iteration));
+  const std::vector<int64_t> indices = indices_of_(iteration);
+  at::Tensor batch = calls_ ? calls_->run([&] { return data_.load(indices); }) : data_.load(indices);
   return pin_memory_ ? batch.pin_memory() : batch;
 }
 

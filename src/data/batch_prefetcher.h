@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "data/dataset.h"
+#include "io/serialized_calls.h"
 
 namespace srm {
 
@@ -22,9 +23,10 @@ class BatchPrefetcher {
   using IndicesOf = std::function<std::vector<int64_t>(int64_t iteration)>;
 
   // Batches of iterations first, first + 1, ..., end - 1. depth 0: no thread, next() loads.
-  // pin_memory: page-locked CPU batches, for asynchronous copies to a GPU.
+  // pin_memory: page-locked CPU batches, for asynchronous copies to a GPU. calls: when given,
+  // every load goes through it (a gate shared with the writer for a non-thread-safe HDF5).
   BatchPrefetcher(const Dataset& data, IndicesOf indices_of, int64_t first, int64_t end, int64_t depth,
-                  bool pin_memory);
+                  bool pin_memory, const SerializedCalls* calls = nullptr);
   ~BatchPrefetcher();  // stops the thread after its current load and joins it
   BatchPrefetcher(const BatchPrefetcher&) = delete;
   BatchPrefetcher& operator=(const BatchPrefetcher&) = delete;
@@ -41,6 +43,7 @@ class BatchPrefetcher {
   int64_t next_to_hand_out_, next_to_load_;
   const int64_t end_, depth_;
   const bool pin_memory_;
+  const SerializedCalls* calls_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<at::Tensor> ready_;

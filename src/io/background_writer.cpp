@@ -1,12 +1,14 @@
 // Background writer thread (see background_writer.h).
 #include "io/background_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 namespace srm {
 
-BackgroundWriter::BackgroundWriter() : thread_([this] { loop(); }) {}
+BackgroundWriter::BackgroundWriter(const SerializedCalls* calls, size_t max_queued)
+    : calls_(calls), max_queued_(std::max<size_t>(max_queued, 1)), thread_([this] { loop(); }) {}
 
 BackgroundWriter::~BackgroundWriter() {
   {
@@ -31,12 +33,18 @@ void BackgroundWriter::loop() {
     if (jobs_.empty()) return;  // stopping, and nothing left to do
     std::function<void()> job = std::move(jobs_.front());
     jobs_.pop_front();
+    room_.notify_all();
     running_job_ = true;
     lock.unlock();
     const auto start = std::chrono::steady_clock::now();
     std::exception_ptr failure;
     try {
-      if (!error_) job();  // after a failure, later writes are skipped (the run is stopping)
+      if (!error_) {  // after a failure, later writes are skipped (the run is stopping)
+        if (calls_)
+          calls_->run(job);
+        else
+          job();
+      }
     } catch (...) {
       failure = std::current_exception();
     }
@@ -57,7 +65,8 @@ void BackgroundWriter::rethrow_if_failed() {
 
 void BackgroundWriter::submit(std::function<void()> job) {
   {
-    const std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    room_.wait(lock, [this] { return jobs_.size() < max_queued_ || error_; });
     rethrow_if_failed();
     jobs_.push_back(std::move(job));
   }

@@ -1,9 +1,10 @@
 // Runs the run directory's writes (archive appends, PNGs, checkpoint files) on one background
 // thread, in submission order, so the training loop does not wait for the disk. The training
-// thread hands over finished CPU copies. HDF5 image sets are read by the prefetching loader's
-// thread meanwhile: this needs an HDF5 built thread-safe (Debian's is; the library then
-// serialises calls). An error in a job is rethrown
-// on the training thread at the next submit() or drain(), so a failed write still stops the run.
+// thread hands over finished CPU copies. At most `max_queued` jobs wait at once: submit() then
+// blocks, so a slow file system slows training instead of filling memory with copies. Each job
+// runs through `calls` when given (io/serialized_calls.h), so that with an HDF5 that is not
+// thread-safe it never overlaps the loader's HDF5 reads. An error in a job is rethrown on the
+// training thread at the next submit() or drain(), so a failed write still stops the run.
 #pragma once
 
 #include <condition_variable>
@@ -13,11 +14,13 @@
 #include <mutex>
 #include <thread>
 
+#include "io/serialized_calls.h"
+
 namespace srm {
 
 class BackgroundWriter {
  public:
-  BackgroundWriter();
+  explicit BackgroundWriter(const SerializedCalls* calls = nullptr, size_t max_queued = 4);
   ~BackgroundWriter();  // runs what is queued, then joins (errors at this point are printed)
   BackgroundWriter(const BackgroundWriter&) = delete;
   BackgroundWriter& operator=(const BackgroundWriter&) = delete;
@@ -33,8 +36,10 @@ class BackgroundWriter {
   void loop();
   void rethrow_if_failed();
 
+  const SerializedCalls* calls_;
+  const size_t max_queued_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_, idle_;
+  std::condition_variable wake_, idle_, room_;
   std::deque<std::function<void()>> jobs_;
   bool running_job_ = false;
   bool stopping_ = false;

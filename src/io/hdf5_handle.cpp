@@ -20,7 +20,12 @@ void H5Id::reset() {
 
 H5Id unlocked_file_access() {
   H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access)");
+  // H5Pset_file_locking exists from HDF5 1.10.7 (and 1.12.1) on. Older builds, still common on
+  // clusters, lock only when built to; there HDF5_USE_FILE_LOCKING=FALSE in the environment
+  // does the same (docs/archive.md).
+#if H5_VERSION_GE(1, 10, 7) && !(H5_VERS_MAJOR == 1 && H5_VERS_MINOR == 12 && H5_VERS_RELEASE < 1)
   h5_check(H5Pset_file_locking(fapl.get(), false, true), "H5Pset_file_locking");
+#endif
   return fapl;
 }
 

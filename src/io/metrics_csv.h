@@ -9,6 +9,10 @@
 
 namespace srm {
 
+// The rows of an existing metrics.csv (empty when there is none). Lines that do not parse, such
+// as a last line cut short by a crash, are skipped.
+std::vector<IterationMetrics> read_metrics_csv(const std::string& path);
+
 class MetricsCsv {
  public:
   explicit MetricsCsv(std::string path);  // creates the file with its header

@@ -6,6 +6,9 @@
 #include <stb/stb_image_write.h>
 
 #include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace srm {
@@ -25,13 +28,22 @@ at::Tensor image_grid(const at::Tensor& images, int64_t padding, int64_t columns
   return grid;
 }
 
-at::Tensor scatter_plot(const at::Tensor& points, int64_t size, double extent) {
+at::Tensor scatter_plot(const at::Tensor& points, int64_t size, double extent, const at::Tensor& background) {
   at::Tensor canvas = at::full({size, size, 3}, 255, at::kByte);
   auto px = canvas.accessor<uint8_t, 3>();
   const auto to_pixel = [&](double v) { return static_cast<int64_t>((v + extent) / (2 * extent) * (size - 1)); };
   const int64_t centre = to_pixel(0.0);
   for (int64_t i = 0; i < size; ++i)
     for (int k = 0; k < 3; ++k) px[centre][i][k] = px[i][centre][k] = 200;
+  if (background.defined()) {
+    const at::Tensor d = background.detach().to(at::kCPU, at::kDouble).contiguous();
+    auto dt = d.accessor<double, 2>();
+    for (int64_t i = 0; i < d.size(0); ++i) {
+      const int64_t x = to_pixel(dt[i][0]), y = to_pixel(-dt[i][1]);
+      if (y < 0 || y >= size || x < 0 || x >= size) continue;
+      for (int k = 0; k < 3; ++k) px[y][x][k] = 190;  // light grey, one pixel: the data's shape
+    }
+  }
   at::Tensor p = points.detach().to(at::kCPU, at::kDouble);
   auto pt = p.accessor<double, 2>();
   for (int64_t i = 0; i < p.size(0); ++i) {
@@ -56,9 +68,34 @@ void write_png(const std::string& path, const at::Tensor& hwc) {
     throw std::runtime_error(fmt::format("cannot write PNG \"{}\"", path));
 }
 
-void write_samples_png(const std::string& path, const at::Tensor& samples, int64_t columns) {
-  if (samples.dim() == 2 && samples.size(1) == 2) return write_png(path, scatter_plot(samples));
+void write_samples_png(const std::string& path, const at::Tensor& samples, int64_t columns,
+                       const at::Tensor& background) {
+  if (samples.dim() == 2 && samples.size(1) == 2) return write_png(path, scatter_plot(samples, 512, 1.1, background));
   write_png(path, image_grid(samples, 2, columns));
+}
+
+PngFile read_png_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  PngFile png;
+  png.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  static const char signature[] = "\x89PNG\r\n\x1a\n";
+  if (png.bytes.size() < 33 || png.bytes.compare(0, 8, signature, 8) != 0 || png.bytes.compare(12, 4, "IHDR") != 0)
+    throw std::runtime_error(fmt::format("\"{}\" is not a readable PNG file", path));
+  const auto be32 = [&png](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(png.bytes[at + i]);
+    return static_cast<int>(v);
+  };
+  png.width = be32(16);
+  png.height = be32(20);
+  switch (static_cast<uint8_t>(png.bytes[25])) {  // colour type
+    case 0: png.channels = 1; break;
+    case 2: png.channels = 3; break;
+    case 4: png.channels = 2; break;
+    case 6: png.channels = 4; break;
+    default: throw std::runtime_error(fmt::format("\"{}\": unsupported PNG colour type", path));
+  }
+  return png;
 }
 
 }  // namespace srm

@@ -106,7 +106,7 @@ void RunArchive::write_checkpoint(int64_t iteration, const NamedTensors& paramet
   for (const auto& [key, tensor] : parameters) write_float_dataset(group.get(), key, tensor, false);
 }
 
-RunArchive RunArchive::reopen_for_resume(const std::string& path, int64_t iteration) {
+RunArchive RunArchive::reopen_for_resume(const std::string& path, int64_t iteration, const std::string& config_yaml) {
   {
     const H5Id file = open_file(path, H5F_ACC_RDWR);
     const auto format = read_string_attribute(file.get(), "format");
@@ -126,6 +126,8 @@ RunArchive RunArchive::reopen_for_resume(const std::string& path, int64_t iterat
     if (has_attribute(file.get(), "resumed_at")) resumes = read_int_attribute(file.get(), "resumed_at");
     resumes.push_back(iteration);
     write_int_attribute(file.get(), "resumed_at", resumes);
+    if (!config_yaml.empty())
+      write_string_attribute(file.get(), fmt::format("config_resumed_at_{}", iteration), config_yaml);
   }
   return RunArchive(path);
 }

@@ -35,8 +35,11 @@ class RunArchive {
 
   // Opens an existing archive to continue a run from `iteration`: rows and parameter
   // snapshots written after it (by the interrupted attempt) are removed, so the archive reads
-  // as one continuous run, and `iteration` is added to the root attribute resumed_at.
-  static RunArchive reopen_for_resume(const std::string& path, int64_t iteration);
+  // as one continuous run, and `iteration` is added to the root attribute resumed_at. A
+  // non-empty config_yaml (the resuming run's resolved config, which may differ from the first
+  // in the keys free on resume) is kept as root attribute config_resumed_at_<iteration>.
+  static RunArchive reopen_for_resume(const std::string& path, int64_t iteration,
+                                      const std::string& config_yaml = "");
 
   const std::string& path() const { return path_; }
 

@@ -3,18 +3,31 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "io/hdf5_handle.h"
+#include "io/metrics_csv.h"
 #include "io/png_output.h"
+#include "plot/training_curves.h"
+#include "tensorboard/event_file_trim.h"
+#include "tensorboard/event_file_writer.h"
 #include "util/log.h"
 
 namespace srm {
 namespace {
 
 namespace fs = std::filesystem;
+
+// config.yaml says what runs now; the archive keeps the first config and each resume's.
+void write_resumed_config(const fs::path& dir, const std::string& config_yaml, int64_t resume_iteration) {
+  std::ofstream(dir / "config.yaml", std::ios::trunc)
+      << "# resumed at iteration " << resume_iteration << "; the config the run started with is archive.h5's "
+      << "config attribute, each resume's is config_resumed_at_<iteration>\n" << config_yaml;
+}
 
 // Prepares the directory and returns the archive opened (new) or reopened (resume).
 RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header, int64_t resume_iteration) {
@@ -23,7 +36,9 @@ RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header,
     if (!fs::exists(archive))
       throw std::runtime_error(fmt::format("cannot resume in \"{}\": it has checkpoints but no archive.h5", output.dir));
     try {
-      return RunArchive::reopen_for_resume(archive.string(), resume_iteration);
+      RunArchive reopened = RunArchive::reopen_for_resume(archive.string(), resume_iteration, header.config_yaml);
+      write_resumed_config(dir, header.config_yaml, resume_iteration);
+      return reopened;
     } catch (const Hdf5Error& e) {
       // A crash in the middle of an append can leave the archive unreadable; the checkpoint
       // is intact, so training goes on in a fresh archive and the damaged one is kept aside.
@@ -32,14 +47,33 @@ RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header,
       log_line(0, fmt::format("warning: {}; moved it to {} and started a new archive from iteration {}", e.what(),
                               damaged.string(), resume_iteration));
       RunArchive fresh = RunArchive::create(archive.string(), header);
-      RunArchive::reopen_for_resume(archive.string(), resume_iteration);  // records resumed_at
+      // The metrics up to the checkpoint survive in metrics.csv (8 significant digits): carry
+      // them into the new archive, from which metrics.csv is then rewritten.
+      std::vector<IterationMetrics> recovered;
+      for (const auto& row : read_metrics_csv((dir / "metrics.csv").string()))
+        if (row.iteration <= resume_iteration) recovered.push_back(row);
+      if (!recovered.empty()) fresh.append_metrics(recovered);
+      RunArchive::reopen_for_resume(archive.string(), resume_iteration, header.config_yaml);  // records resumed_at
+      write_resumed_config(dir, header.config_yaml, resume_iteration);
       return fresh;
     }
+  }
+  if (fs::exists(archive) && !output.overwrite && output.resume == "auto") {
+    // Under auto (the Slurm scripts' requeue) an archive without any checkpoint is a run that
+    // died before its first checkpoint: nothing to resume, so it is kept aside and the run
+    // starts, instead of every requeue failing on "already holds a run".
+    fs::path aside;
+    for (int n = 1; fs::exists(aside = dir / fmt::format("archive.before-first-checkpoint.{}.h5", n)); ++n) {}
+    fs::rename(archive, aside);
+    log_line(0, fmt::format("warning: \"{}\" holds an archive but no checkpoint (the earlier run ended before its "
+                            "first checkpoint); moved it to {} and starting from iteration 0 (output.resume = auto)",
+                            output.dir, aside.string()));
   }
   if (fs::exists(archive) && !output.overwrite)
     throw std::runtime_error(fmt::format("\"{}\" already holds a run (archive.h5); continue it with --resume, "
                                          "choose another output.dir, or set output.overwrite=true", output.dir));
   fs::remove_all(dir / "checkpoints");  // an earlier run's checkpoints must never be resumed into this one
+  fs::remove_all(dir / "tb");           // nor its event files shown as part of this one
   fs::create_directories(dir);
   std::ofstream(dir / "config.yaml") << header.config_yaml;
   return RunArchive::create(archive.string(), header);
@@ -55,20 +89,70 @@ RunOutputs::RunOutputs(const OutputConfig& output, const ArchiveHeader& header, 
       csv_((fs::path(output.dir) / "metrics.csv").string()),
       store_(checkpoint_dir_of(output.dir), output.checkpoints_kept) {
   fs::create_directories(fs::path(dir_) / "samples");
-  if (resume_iteration >= 0) csv_.append(archive_read_metrics(archive_.path()));  // the archive was cut to the checkpoint
+  if (resume_iteration >= 0) {
+    curve_rows_ = archive_read_metrics(archive_.path());  // the archive was cut to the checkpoint
+    csv_.append(curve_rows_);
+  }
+  draw_curves_ = training_curves_available();
+  if (!output.tensorboard) return;
+  // A new event file per run segment. Steps past the checkpoint that an interrupted segment
+  // wrote are dropped from the earlier files first (as the archive is cut), and the segment
+  // starts with a SessionLog START, so TensorBoard shows one series with every step once.
+  const std::string tb = (fs::path(dir_) / "tb").string();
+  if (resume_iteration >= 0) keep_events_up_to(tb, resume_iteration);
+  tensorboard_ = std::make_unique<EventFileWriter>(tb);
+  const double now = unix_wall_time();
+  const int64_t step = std::max<int64_t>(resume_iteration, 0);
+  tensorboard_->add_session_start(step + 1, now);
+  std::string config_text;  // indented: TensorBoard renders the text as Markdown, this as code
+  std::istringstream lines(header.config_yaml);
+  for (std::string line; std::getline(lines, line);) config_text += "    " + line + "\n";
+  tensorboard_->add_text("config", config_text, step, now);
+  tensorboard_->flush();
 }
+
+RunOutputs::~RunOutputs() = default;
 
 void RunOutputs::record_metrics(const std::vector<IterationMetrics>& rows) const {
   archive_.append_metrics(rows);
   csv_.append(rows);
+  curve_rows_.insert(curve_rows_.end(), rows.begin(), rows.end());
+  if (!tensorboard_) return;
+  // The tags are the contract tests/e2e/tensorboard_reader.py checks (COLUMN_TO_TAG there).
+  const double now = unix_wall_time();
+  for (const IterationMetrics& m : rows) {
+    tensorboard_->add_scalar("train/loss", m.loss, m.iteration, now);
+    tensorboard_->add_scalar("train/energy_data", m.energy_data, m.iteration, now);
+    tensorboard_->add_scalar("train/energy_samples", m.energy_samples, m.iteration, now);
+    tensorboard_->add_scalar("train/energy_diff", m.energy_diff, m.iteration, now);
+    tensorboard_->add_scalar("train/chain_grad_norm", m.chain_grad_norm, m.iteration, now);
+    tensorboard_->add_scalar("train/param_grad_norm", m.param_grad_norm, m.iteration, now);
+    tensorboard_->add_scalar("train/lr", m.lr, m.iteration, now);
+    tensorboard_->add_scalar("train/data_noise", m.data_noise, m.iteration, now);
+    tensorboard_->add_scalar("train/seconds_per_iteration", m.seconds, m.iteration, now);
+  }
+  tensorboard_->flush();
 }
 
 void RunOutputs::record_samples(int64_t iteration, const at::Tensor& samples) const {
   archive_.append_samples(iteration, samples);
   const auto folder = fs::path(dir_) / "samples";
   const auto png = folder / fmt::format("iter_{:08d}.png", iteration);
-  write_samples_png(png.string(), samples);
+  write_samples_png(png.string(), samples, 0, scatter_background_);
   fs::copy_file(png, folder / "latest.png", fs::copy_options::overwrite_existing);
+  if (draw_curves_) {
+    try {
+      write_training_curves_png((folder / "curves.png").string(), curve_rows_);
+    } catch (const std::exception& e) {
+      draw_curves_ = false;
+      log_line(0, fmt::format("warning: {}; samples/curves.png is no longer redrawn in this run", e.what()));
+    }
+  }
+  if (!tensorboard_) return;
+  const PngFile picture = read_png_file(png.string());
+  tensorboard_->add_image("samples", picture.bytes, picture.height, picture.width, picture.channels, iteration,
+                          unix_wall_time());
+  tensorboard_->flush();
 }
 
 void RunOutputs::record_checkpoint(const TrainingCheckpoint& checkpoint) const {
@@ -76,9 +160,16 @@ void RunOutputs::record_checkpoint(const TrainingCheckpoint& checkpoint) const {
   archive_.write_checkpoint(checkpoint.iteration, checkpoint.parameters);
 }
 
-void RunOutputs::write_status(const std::string& line) const {
-  const fs::path status = fs::path(dir_) / "status", partial = fs::path(dir_) / ".status.partial";
-  std::ofstream(partial, std::ios::trunc) << line << "\n";
+void write_run_status(const std::string& run_dir, const std::string& line) {
+  const fs::path status = fs::path(run_dir) / "status", partial = fs::path(run_dir) / ".status.partial";
+  std::ofstream out(partial, std::ios::trunc);
+  out << line << "\n";
+  out.close();
+  if (!out) {  // a full disk: keep the old status rather than an empty one
+    std::error_code ignored;
+    fs::remove(partial, ignored);
+    throw std::runtime_error(fmt::format("cannot write \"{}\" (disk full?)", status.string()));
+  }
   fs::rename(partial, status);
 }
 

@@ -3,7 +3,9 @@
 //   archive.h5       samples, metrics and parameter snapshots (run_archive.h)
 //   metrics.csv      one line per iteration
 //   checkpoints/     resumable checkpoints, atomic, the last N (checkpoint_store.h)
-//   samples/iter_XXXXXXXX.png and samples/latest.png
+//   samples/iter_XXXXXXXX.png and samples/latest.png; samples/curves.png, the training curves
+//   tb/              TensorBoard event files (output.tensorboard): scalars for every metrics
+//                    column, the sample picture, the config as text; one file per run segment
 //   status           one line: running / complete / interrupted, with the iteration
 // A new run refuses a directory that holds an earlier run unless output.overwrite is set; a
 // resumed run reopens it and drops what the interrupted attempt wrote after its checkpoint.
@@ -11,6 +13,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,11 +24,23 @@
 
 namespace srm {
 
+class EventFileWriter;
+
+// Replaces `<run_dir>/status` with `line` atomically (written aside, then renamed).
+void write_run_status(const std::string& run_dir, const std::string& line);
+
 class RunOutputs {
  public:
   // resume_iteration < 0: a new run; otherwise continue the run in `output.dir` from the
   // checkpoint of that iteration.
   RunOutputs(const OutputConfig& output, const ArchiveHeader& header, int64_t resume_iteration);
+  ~RunOutputs();
+  RunOutputs(const RunOutputs&) = delete;
+  RunOutputs& operator=(const RunOutputs&) = delete;
+
+  // 2-D data only: points of the data set drawn in light grey behind the samples of every
+  // scatter picture, so a glance shows whether the samples lie where the data does.
+  void set_scatter_background(at::Tensor points) { scatter_background_ = std::move(points); }
 
   const std::string& dir() const { return dir_; }
   const RunArchive& archive() const { return archive_; }
@@ -37,13 +52,19 @@ class RunOutputs {
   void record_checkpoint(const TrainingCheckpoint& checkpoint) const;
   // Replaces the status file's line ("running from iteration 0", "complete at iteration 3000",
   // "interrupted at iteration 1200 by SIGUSR1"), for job scripts deciding whether to requeue.
-  void write_status(const std::string& line) const;
+  void write_status(const std::string& line) const { write_run_status(dir_, line); }
 
  private:
   std::string dir_;
   RunArchive archive_;
   MetricsCsv csv_;
   CheckpointStore store_;
+  std::unique_ptr<EventFileWriter> tensorboard_;  // null when output.tensorboard is off
+  at::Tensor scatter_background_;
+  // The metrics so far, for samples/curves.png (the writer thread is the only user). A picture
+  // that cannot be drawn is reported once and not tried again: it never stops training.
+  mutable std::vector<IterationMetrics> curve_rows_;
+  mutable bool draw_curves_ = true;
 };
 
 // The checkpoint folder of a run directory.

@@ -1,6 +1,6 @@
 // The arithmetic precision of the sampler's K forward + input-gradient passes
-// (sampler.precision). fp32: LibTorch's defaults (on a GPU cuDNN may already use TF32 for
-// convolutions, as in PyTorch). tf32: TF32 tensor-core math for the sampler's matmuls and
+// (sampler.precision). fp32: true float32 (select_device() turns TF32 off in cuBLAS and cuDNN,
+// which LibTorch would allow in cuDNN by default). tf32: TF32 tensor-core math for the sampler's matmuls and
 // convolutions on NVIDIA Ampere and newer (no effect on a CPU). bf16: the passes run in
 // bfloat16 (weights and chains cast per step); the chain state and its update stay fp32.
 // Parameter gradients and Adam always run in fp32.

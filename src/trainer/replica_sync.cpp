@@ -35,8 +35,7 @@ double parameter_checksum(EnergyNet& energy) {
 
 void check_replicas(EnergyNet& energy, Communicator& comm, int64_t iteration) {
   const double mine = parameter_checksum(energy);
-  at::Tensor both = at::tensor({mine, -mine}, at::kDouble);
-  if (comm.wants_cuda_tensors()) both = both.to(at::kCUDA);
+  at::Tensor both = at::tensor({mine, -mine}, at::kDouble).to(comm.device());
   comm.all_reduce(both, ReduceOp::Max);
   both = both.cpu();
   const double high = both[0].item<double>(), low = -both[1].item<double>();

@@ -5,8 +5,8 @@
 
 namespace srm {
 
-Annealed annealed_at(const TrainConfig& train, int64_t iteration) {
-  const double total = static_cast<double>(train.iterations);
+Annealed annealed_at(const TrainConfig& train, int64_t iteration, int64_t horizon) {
+  const double total = static_cast<double>(horizon > 0 ? horizon : train.iterations);
   const double start = train.anneal_start * total;
   const double last = total - 1;
   double progress = 0;  // 0 before the anneal, 1 at the last iteration

@@ -1,5 +1,6 @@
 // Learning-rate and data-noise annealing (paper 5.1): constant until
-// anneal_start * iterations, then linear to the final values at the last iteration.
+// anneal_start * iterations, then linear to the final values at the last iteration, and the
+// final values after it.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,9 @@ struct Annealed {
   double data_noise = 0;
 };
 
-// Values for the update that produces iteration `iteration` (0-based).
-Annealed annealed_at(const TrainConfig& train, int64_t iteration);
+// Values for the update that produces iteration `iteration` (0-based), with the anneal laid
+// over `horizon` iterations (0: train.iterations). A resumed run passes the horizon it started
+// with, so extending it past that horizon continues at the final values.
+Annealed annealed_at(const TrainConfig& train, int64_t iteration, int64_t horizon = 0);
 
 }  // namespace srm

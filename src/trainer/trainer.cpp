@@ -16,11 +16,13 @@
 #include "trainer/divergence.h"
 #include "trainer/gradient_averager.h"
 #include "trainer/replica_sync.h"
+#include "trainer/sample_gather.h"
 #include "config/config_loader.h"
 #include "srm_version.h"
 #include "sampler/sampler_settings.h"
 #include "trainer/schedule.h"
 #include "trainer/training_state.h"
+#include "util/log.h"
 #include "util/random.h"
 
 namespace srm {
@@ -69,8 +71,7 @@ int Trainer::agreed_stop_signal() {
   if (!stop_request_) return 0;
   const int local = stop_request_();
   if (comm_.world_size() == 1) return local;
-  at::Tensor flag = at::tensor({static_cast<int64_t>(local)}, at::kLong);
-  if (comm_.wants_cuda_tensors()) flag = flag.to(at::kCUDA);
+  at::Tensor flag = at::tensor({static_cast<int64_t>(local)}, at::kLong).to(comm_.device());
   comm_.all_reduce(flag, ReduceOp::Max);
   return static_cast<int>(flag.item<int64_t>());
 }
@@ -98,17 +99,44 @@ TrainingSummary Trainer::run() {
                             : NoiseStream(make_generator(device_, derive_seed(seed, static_cast<uint64_t>(rank))));
 
   int64_t first = 0;
+  // The anneal is laid over the iterations the run started with (schedule.h).
+  int64_t anneal_horizon = train.iterations;
   if (resume_) {
     restore_training_state(*resume_, *energy_, optimizer, noise.generator(), rank);
     if (world > 1) broadcast_parameters(*energy_, comm_);
     first = resume_->iteration;
+    if (resume_->anneal_horizon > 0) {
+      anneal_horizon = resume_->anneal_horizon;
+    } else if (!resume_->config_yaml.empty()) {  // a checkpoint older than the field: its run's length
+      Config saved;
+      apply_yaml(saved, resume_->config_yaml, "the checkpoint's config");
+      anneal_horizon = saved.train.iterations;
+    }
+    if (rank == 0 && anneal_horizon != train.iterations && train.anneal_start < 1.0)
+      log_line(0, fmt::format("the anneal stays laid over the run's first {} iterations (train.iterations is now {}): "
+                              "past them lr and data_noise keep their final values", anneal_horizon, train.iterations));
+    if (!generator_state_fits(*resume_, noise.generator())) {
+      // Resumed on another device type: a CPU mt19937 state cannot continue as CUDA's Philox
+      // (or back). Reseed from (seed, stream, iteration): deterministic, but a new stream.
+      const uint64_t stream_seed = keyed ? derive_seed(seed, 0) : derive_seed(seed, static_cast<uint64_t>(rank));
+      noise.generator().set_current_seed(derive_seed(stream_seed, static_cast<uint64_t>(first)));
+      if (rank == 0)
+        log_line(0, fmt::format("warning: the checkpoint's random generators are {} generators and this run is on {}: "
+                                "reseeded deterministically from (train.seed, iteration {}); the continuation is not "
+                                "bit-identical to an uninterrupted run", resume_->rng_device_type,
+                                device_.is_cuda() ? "cuda" : "cpu", first));
+    }
   }
   const std::string config_yaml = to_yaml(config_);
   // Rank 0's files are written on a background thread from CPU copies (io/background_writer.h).
+  // With an HDF5 that does not serialise itself, the writer's and the loader's HDF5 calls take
+  // turns through one gate (io/serialized_calls.h).
+  const SerializedCalls hdf5_calls(!hdf5_library_thread_safe());
   std::unique_ptr<BackgroundWriter> writer;
-  if (outputs_) writer = std::make_unique<BackgroundWriter>();
+  if (outputs_) writer = std::make_unique<BackgroundWriter>(&hdf5_calls);
   const auto checkpoint_at = [&](int64_t done) {
     TrainingCheckpoint c = capture_training_state(*energy_, optimizer, noise.generator(), comm_, done);
+    c.anneal_horizon = anneal_horizon;
     c.config_yaml = config_yaml;
     c.version = SRM_DIST_VERSION;
     c.epoch = done / plan.batches_per_epoch();
@@ -116,11 +144,9 @@ TrainingSummary Trainer::run() {
     if (writer) writer->submit([outputs = outputs_, c = std::move(c)] { outputs->record_checkpoint(c); });
   };
 
-  // The data of the coming iterations is read on a background thread (data/batch_prefetcher.h),
-  // unless HDF5 calls from two threads (it and the writer) would be unsafe.
-  const int64_t prefetch = hdf5_library_thread_safe() ? config_.data.prefetch : 0;
+  // The data of the coming iterations is read on a background thread (data/batch_prefetcher.h).
   BatchPrefetcher batches(data_, [&plan](int64_t iteration) { return plan.indices(iteration); }, first,
-                          train.iterations, prefetch, device_.is_cuda());
+                          train.iterations, config_.data.prefetch, device_.is_cuda(), &hdf5_calls);
 
   std::unique_ptr<ProgressLine> progress;
   if (progress_) progress = std::make_unique<ProgressLine>("train", first, train.iterations, out.log_every, progress_);
@@ -135,7 +161,7 @@ TrainingSummary Trainer::run() {
       if (it == first + 1) timer_->reset();  // the first iteration warms up allocators and kernels
       timer_->start();
     }
-    const Annealed a = annealed_at(train, it);
+    const Annealed a = annealed_at(train, it, anneal_horizon);
     set_learning_rate(optimizer, a.lr);
     const at::Tensor observed = batches.next().to(device_, /*non_blocking=*/device_.is_cuda());
     if (timer_) timer_->mark(Phase::Data);
@@ -154,10 +180,9 @@ TrainingSummary Trainer::run() {
       if (writer) writer->submit([outputs = outputs_, rows = pending] { outputs->record_metrics(rows); });
       pending.clear();
     }
-    if (writer && (done % out.sample_every == 0 || last)) {
-      at::Tensor kept = result.samples.narrow(0, 0, std::min(out.samples_kept, result.samples.size(0)))
-                            .to(at::kCPU).clone();
-      writer->submit([outputs = outputs_, done, kept] { outputs->record_samples(done, kept); });
+    if (done % out.sample_every == 0 || last) {  // collective: the kept rows come from every rank
+      at::Tensor kept = gather_leading_rows(comm_, result.samples, shard.offset, plan.global_batch(), out.samples_kept);
+      if (writer) writer->submit([outputs = outputs_, done, kept] { outputs->record_samples(done, kept); });
     }
     if (timer_) timer_->mark(Phase::Io);
     if (checkpoint) checkpoint_at(done);  // collective: every rank takes part

@@ -23,7 +23,7 @@ at::Tensor gather_generator_states(const at::Generator& generator, Communicator&
   at::Tensor all = at::zeros({comm.world_size(), mine.numel()}, at::kFloat);
   all[comm.rank()].copy_(mine.to(at::kFloat));
   if (comm.world_size() > 1) {
-    if (comm.wants_cuda_tensors()) all = all.to(at::kCUDA);
+    all = all.to(comm.device());
     comm.all_reduce(all, ReduceOp::Sum);  // bytes 0..255 are exact in float32
     all = all.to(at::kCPU);
   }
@@ -37,6 +37,9 @@ TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam&
   TrainingCheckpoint c;
   c.iteration = iteration;
   c.world_size = comm.world_size();
+  c.rng_device_type = generator.device().is_cuda() ? "cuda" : "cpu";
+  c.rng_states = gather_generator_states(generator, comm);  // collective: every rank
+  if (comm.rank() != 0) return c;  // only rank 0 writes: the others copy no tensors to the CPU
   auto& state = optimizer.state();
   for (const auto& item : energy.named_parameters()) {
     const at::Tensor& p = item.value();
@@ -50,7 +53,6 @@ TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam&
   if (!c.adam.empty() && c.adam.size() != c.parameters.size())
     throw CheckpointError(fmt::format("Adam holds state for {} of {} parameters; cannot checkpoint", c.adam.size(),
                                       c.parameters.size()));
-  c.rng_states = gather_generator_states(generator, comm);
   return c;
 }
 
@@ -86,8 +88,13 @@ void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& ene
     adam->exp_avg_sq(at::empty_like(p).copy_(checkpoint.adam[i].exp_avg_sq));
     state[p.unsafeGetTensorImpl()] = std::move(adam);
   }
+  if (!generator_state_fits(checkpoint, generator)) return;  // the caller reseeds (see header)
   // A fresh tensor: set_state reads from the start of the storage, ignoring a row view's offset.
   generator.set_state(checkpoint.rng_states[rank].clone());
+}
+
+bool generator_state_fits(const TrainingCheckpoint& checkpoint, const at::Generator& generator) {
+  return checkpoint.rng_device_type == (generator.device().is_cuda() ? "cuda" : "cpu");
 }
 
 }  // namespace srm

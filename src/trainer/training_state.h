@@ -17,9 +17,10 @@ class Adam;
 
 namespace srm {
 
-// Collective: every rank must call it at the same iteration. Returns the full state on every
-// rank (rng_states has one row per rank); config_yaml, version and data position are left to
-// the caller.
+// Collective: every rank must call it at the same iteration. Returns every rank's generator
+// state on every rank (rng_states has one row per rank), and the parameters and Adam moments
+// on rank 0 only (the rank that writes checkpoints); config_yaml, version, data position and
+// anneal horizon are left to the caller.
 TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam& optimizer,
                                           const at::Generator& generator, Communicator& comm, int64_t iteration);
 
@@ -28,8 +29,13 @@ TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam&
 void check_model_matches(const TrainingCheckpoint& checkpoint, EnergyNet& energy, const std::string& path);
 
 // Copies parameters and Adam moments into the model / optimizer (created, no step taken yet)
-// and this rank's row of rng_states into `generator`.
+// and this rank's row of rng_states into `generator` when generator_state_fits(); otherwise
+// the generator is left as it is and the caller reseeds it.
 void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& energy, torch::optim::Adam& optimizer,
                             at::Generator& generator, int rank);
+
+// Whether the checkpoint's generator states are of `generator`'s kind (a run resumed on
+// another device type, CPU <-> CUDA, cannot continue its random stream).
+bool generator_state_fits(const TrainingCheckpoint& checkpoint, const at::Generator& generator);
 
 }  // namespace srm

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "e2e/run_binary.h"
+#include "io/png_output.h"
 #include "io/run_archive.h"
 #include "test_support.h"
 
@@ -177,6 +178,12 @@ TEST(ArchiveEndToEnd, InspectSummarisesAndExports) {
   EXPECT_EQ(out_of_range.exit_code, 1);
   EXPECT_NE(out_of_range.output.find("holds 2 sample batches (valid: 0..1 or -1..-2)"), std::string::npos)
       << out_of_range.output;
+
+  const auto curves = test::run_srm_dist("inspect " + run_dir + "/archive.h5 --plot " + dir.file("curves.png"));
+  ASSERT_EQ(curves.exit_code, 0) << curves.output;
+  EXPECT_NE(curves.output.find("wrote the training curves of 120 iterations to"), std::string::npos) << curves.output;
+  EXPECT_EQ(read_png_file(dir.file("curves.png")).width, 1200);
+  EXPECT_GT(fs::file_size(run_dir + "/samples/curves.png"), 1000u);  // drawn by the run itself
 
   const auto checkpoint = test::run_srm_dist("inspect " + run_dir + "/checkpoints/ckpt_00000120.h5");
   ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.output;

@@ -75,6 +75,30 @@ TEST_F(GeneratorCommands, InterpolationFollowsTheRhoPathExactlyWhenKIsZero) {
   EXPECT_FALSE(torch::allclose(read_dataset(out("i40") + ".h5", "interpolations"), x));
 }
 
+TEST_F(GeneratorCommands, CopulaInterpolationStaysInsideTheUniformSupport) {
+  // K = 0: x_rho is z_rho itself. The paper's path leaves [-1, 1] at interior rho; the copula
+  // path is erf((rho g1 + sqrt(1 - rho^2) g2) / sqrt 2) with g = sqrt 2 erfinv(z), inside.
+  const std::string common = "interpolate " + run_dir() + " -n 200 --set sampler.steps=0 -o ";
+  ASSERT_EQ(test::run_srm_dist(common + out("paper")).exit_code, 0);
+  const auto paper = read_dataset(out("paper") + ".h5", "interpolations");
+  EXPECT_GT((paper.abs() > 1).sum().item<int64_t>(), 0);
+  const auto result = test::run_srm_dist(common + out("copula") + " --interpolation copula");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto x = read_dataset(out("copula") + ".h5", "interpolations");  // (200, 9, 2)
+  const auto rho = read_dataset(out("copula") + ".h5", "rho");
+  EXPECT_LE(x.abs().max().item<float>(), 1.0f);
+  const auto g1 = std::sqrt(2.0) * torch::erfinv(x.select(1, 8).to(torch::kDouble));
+  const auto g2 = std::sqrt(2.0) * torch::erfinv(x.select(1, 0).to(torch::kDouble));
+  for (int64_t r = 1; r < 8; ++r) {
+    const double p = rho[r].item<double>();
+    const auto expected = torch::erf((p * g1 + std::sqrt(1 - p * p) * g2) / std::sqrt(2.0)).to(torch::kFloat);
+    EXPECT_TRUE(torch::allclose(x.select(1, r), expected, 1e-4, 1e-5)) << "rho " << p;
+  }
+  const auto bad = test::run_srm_dist(common + out("bad") + " --interpolation linear");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("--interpolation = \"linear\" is not allowed"), std::string::npos) << bad.output;
+}
+
 TEST_F(GeneratorCommands, ReconstructionErrorFallsAsZIsOptimised) {
   const auto result = test::run_srm_dist("reconstruct " + run_dir() + " -n 8 --steps 40 -o " + out("r"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -87,6 +111,16 @@ TEST_F(GeneratorCommands, ReconstructionErrorFallsAsZIsOptimised) {
   EXPECT_LT(last, 0.5 * first) << "MSE " << first << " -> " << last;
   const auto mse = read_dataset(out("r") + ".h5", "mse");
   EXPECT_NEAR(mse.mean().item<double>(), last, 1e-6);
+}
+
+TEST_F(GeneratorCommands, OneProcessCommandsRefuseSeveralRanks) {
+  for (const std::string command : {"interpolate", "reconstruct"}) {
+    const auto result = test::run_command("timeout 120 " + std::string(SRM_MPIRUN) + " -np 2 " + SRM_DIST_BINARY +
+                                          " " + command + " " + run_dir() + " -o " + out("multi_" + command));
+    EXPECT_NE(result.exit_code, 0) << result.output;
+    EXPECT_NE(result.output.find(command + " runs in one process"), std::string::npos) << result.output;
+    EXPECT_FALSE(std::filesystem::exists(out("multi_" + command) + ".h5"));
+  }
 }
 
 TEST_F(GeneratorCommands, ClearErrorsForBadUse) {

@@ -28,5 +28,17 @@ TEST(RankFailure, BadDataOnRankOneAbortsTheJob) {
       << result.output;
 }
 
+TEST(RankFailure, MoreRanksThanTheBatchAreRefusedAtStartUp) {
+  // Empty shards used to take the mean of nothing and report "training diverged ... nan".
+  test::TempDir dir;
+  const auto result = test::run_command(std::string("timeout 120 ") + SRM_MPIRUN + " -np 3 " + SRM_DIST_BINARY +
+                                        " --set train.batch_size=2 --set train.iterations=5 --set output.dir=" +
+                                        dir.file("run"));
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("train.batch_size = 2 (2 examples per iteration) is smaller than the 3 ranks"),
+            std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("diverged"), std::string::npos) << result.output;
+}
+
 }  // namespace
 }  // namespace srm

@@ -88,7 +88,8 @@ TEST(RingsEndToEnd, TwoRanksUnderMpirunPassTheSameCheck) {
   EXPECT_NE(result.output.find("world size 2 | backend mpi"), std::string::npos) << result.output;
   const std::string archive = run_dir + "/archive.h5";
   const auto samples = archive_read_sample_batch(archive, archive_sample_batches(archive) - 1);
-  ASSERT_EQ(samples.sizes(), torch::IntArrayRef({128, 2}));  // rank 0's half of the global 256
+  // output.samples_kept = 256 rows gathered from both ranks (each holds 128 of the global 256).
+  ASSERT_EQ(samples.sizes(), torch::IntArrayRef({256, 2}));
   const RingScore score = score_rings(samples);
   EXPECT_GE(score.on_ring, 0.45) << "samples on rings: " << score.on_ring;
   for (double share : score.per_ring) EXPECT_GE(share, 0.05) << "a ring was dropped";

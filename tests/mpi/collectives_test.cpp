@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include "comm/mpi_communicator.h"
+#include "data/batch_plan.h"
+#include "trainer/sample_gather.h"
 #include "mpi/mpi_test_session.h"
 
 namespace srm {
@@ -40,6 +42,35 @@ TEST(MpiCollectives, RejectsCudaOrStridedTensors) {
   MpiCommunicator comm(test::mpi_session());
   auto strided = torch::zeros({4, 4}).t();
   EXPECT_THROW(comm.all_reduce(strided, ReduceOp::Sum), CommError);
+}
+
+TEST(MpiCollectives, LeadingRowsOfTheGlobalBatchAreGatheredFromEveryRank) {
+  MpiCommunicator comm(test::mpi_session());
+  const int w = comm.world_size(), r = comm.rank();
+  // A global batch of 10 rows of shape (2, 3), row g filled with g + 0.5, split as the trainer splits.
+  const int64_t global = 10;
+  const Shard shard = shard_of(global, r, w);
+  const auto rows = (torch::arange(shard.offset, shard.offset + shard.count, torch::kFloat) + 0.5)
+                        .view({-1, 1, 1}).expand({shard.count, 2, 3}).contiguous();
+  for (const int64_t wanted : {1, 4, 7, 10, 64}) {
+    const at::Tensor kept = gather_leading_rows(comm, rows, shard.offset, global, wanted);
+    const int64_t n = std::min<int64_t>(wanted, global);
+    const auto expected = (torch::arange(0, n, torch::kFloat) + 0.5).view({-1, 1, 1}).expand({n, 2, 3});
+    EXPECT_TRUE(torch::equal(kept, expected)) << "wanted " << wanted << " on rank " << r;
+  }
+}
+
+TEST(MpiSession, GatherCarriesStringsOfAnyLengthWhole) {
+  const auto& s = test::mpi_session();
+  // Rank r sends r * 700 characters (rank 0 an empty string): more than any fixed width.
+  const auto text_of = [](int r) {
+    std::string t;
+    for (int i = 0; i < r * 700; ++i) t += static_cast<char>('a' + (i + r) % 26);
+    return t;
+  };
+  const auto all = s.all_gather(text_of(s.rank()));
+  ASSERT_EQ(static_cast<int>(all.size()), s.world_size());
+  for (int r = 0; r < s.world_size(); ++r) EXPECT_EQ(all[r], text_of(r)) << "rank " << r;
 }
 
 TEST(MpiSession, GatherAndLocalRanks) {

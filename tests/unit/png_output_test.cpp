@@ -3,6 +3,9 @@
 #include <stb/stb_image.h>
 #include <torch/torch.h>
 
+#include <fstream>
+#include <stdexcept>
+
 #include "io/png_output.h"
 #include "test_support.h"
 
@@ -40,6 +43,27 @@ TEST(ScatterPlot, DrawsPointsWhereTheyAre) {
   // x = 0.5 -> column 75; y = 0.5 -> row 25 (y points up).
   EXPECT_EQ(plot[25][75][2].item<int>(), 200);
   EXPECT_EQ(plot[75][25][2].item<int>(), 255);
+}
+
+TEST(ScatterPlot, DrawsTheDataInLightGreyBehindTheSamples) {
+  // Data at (-0.5, -0.5) (row 75, column 25) and under the sample at (0.5, 0.5).
+  const auto data = torch::tensor({{-0.5f, -0.5f}, {0.5f, 0.5f}});
+  const auto plot = scatter_plot(torch::tensor({{0.5f, 0.5f}}), 101, 1.0, data);
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(plot[75][25][k].item<int>(), 190);  // grey data point
+  EXPECT_EQ(plot[25][75][2].item<int>(), 200);                               // the sample on top, blue
+  EXPECT_EQ(scatter_plot(torch::tensor({{0.5f, 0.5f}}), 101, 1.0)[75][25][0].item<int>(), 255);  // none without
+}
+
+TEST(ReadPngFile, SizeAndChannelsFromTheHeader) {
+  test::TempDir dir;
+  write_png(dir.file("p.png"), torch::zeros({7, 5, 3}, torch::kByte));
+  const PngFile png = read_png_file(dir.file("p.png"));
+  EXPECT_EQ(png.width, 5);
+  EXPECT_EQ(png.height, 7);
+  EXPECT_EQ(png.channels, 3);
+  EXPECT_EQ(png.bytes.substr(1, 3), "PNG");
+  std::ofstream(dir.file("not.png")) << "hello";
+  EXPECT_THROW(read_png_file(dir.file("not.png")), std::runtime_error);
 }
 
 }  // namespace

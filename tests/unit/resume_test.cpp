@@ -4,62 +4,24 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 
 #include "checkpoint/checkpoint_file.h"
-#include "comm/single_process_communicator.h"
-#include "config/config_loader.h"
-#include "data/toy_2d.h"
-#include "io/run_outputs.h"
-#include "model/energy_factory.h"
+#include "io/hdf5_objects.h"
+#include "io/metrics_csv.h"
 #include "test_support.h"
-#include "tiny_rings_config.h"
-#include "trainer/trainer.h"
+#include "trainer/training_state.h"
+#include "unit/resume_harness.h"
 
 namespace srm {
 namespace {
 
-Config small_config(const std::string& dir) {
-  // Batch 16 of 200 points: 12 batches per epoch, so the 12 iterations cross into the next epoch.
-  Config c = test::tiny_rings_config(16, 2, 5, 12, 16);
-  c.train.data_noise = 0.05;
-  c.train.anneal_start = 0.5;  // lr and noise change every iteration in the second half
-  c.output.dir = dir;
-  c.output.log_every = 5;
-  c.output.sample_every = 4;
-  c.output.checkpoint_every = 4;
-  c.output.samples_kept = 8;
-  return c;
-}
-
-struct RunResult {
-  TrainingSummary summary;
-  std::vector<IterationMetrics> metrics;
-};
-
-// Trains `config` (resuming when config.output.resume says so); stops after iteration stop_after if > 0.
-RunResult train(const Config& config, int64_t stop_after) {
-  const Toy2d data(ToyKind::Rings, 200, 0.02, 3);
-  torch::manual_seed(11);
-  auto energy = make_energy_net(config.model, data.example_shape());
-  std::optional<TrainingCheckpoint> resume;
-  if (config.output.resume != "never") {
-    const CheckpointStore store(checkpoint_dir_of(config.output.dir), 3);
-    resume = read_checkpoint_file(store.complete_files().at(0));
-  }
-  ArchiveHeader header;
-  header.config_yaml = "test";
-  header.example_shape = {2};
-  const RunOutputs outputs(config.output, header, resume ? resume->iteration : -1);
-  SingleProcessCommunicator comm;
-  Trainer trainer(config, data, energy, torch::kCPU, comm, &outputs, nullptr);
-  if (resume) trainer.set_resume_point(&*resume);
-  int64_t polls = 0;
-  trainer.set_stop_request([&polls, stop_after] { return ++polls >= stop_after && stop_after > 0 ? SIGUSR1 : 0; });
-  RunResult run{trainer.run(), {}};
-  run.metrics = archive_read_metrics(outputs.archive().path());
-  return run;
-}
+using test::small_config;
+using test::train;
+using test::RunResult;
 
 TEST(Resume, StoppedAndResumedRunIsBitIdenticalToAnUninterruptedOne) {
   test::TempDir dir;
@@ -90,6 +52,13 @@ TEST(Resume, StoppedAndResumedRunIsBitIdenticalToAnUninterruptedOne) {
   const std::string archive = dir.file("parts") + "/archive.h5";
   EXPECT_EQ(archive_sample_iterations(archive), (std::vector<int64_t>{4, 7, 8, 12}));  // 7: the stop
   EXPECT_EQ(archive_int_attribute(archive, "resumed_at"), (std::vector<int64_t>{7}));
+  // Each resume's config is recorded, and config.yaml shows the one that runs now.
+  std::ifstream config_file(dir.file("parts") + "/config.yaml");
+  std::string first_line;
+  std::getline(config_file, first_line);
+  EXPECT_EQ(first_line.rfind("# resumed at iteration 7;", 0), 0u) << first_line;
+  const H5Id file = open_hdf5_file(archive, H5F_ACC_RDONLY, "archive");
+  EXPECT_EQ(read_string_attribute(file.get(), "config_resumed_at_7"), "test");
 }
 
 TEST(Resume, ArchiveRowsWrittenAfterTheCheckpointAreDropped) {
@@ -102,6 +71,55 @@ TEST(Resume, ArchiveRowsWrittenAfterTheCheckpointAreDropped) {
   EXPECT_EQ(archive_sample_iterations(reopened.path()), (std::vector<int64_t>{4, 8}));
   EXPECT_EQ(archive_read_metrics(reopened.path()).size(), 8u);
   EXPECT_EQ(archive_checkpoint_iterations(reopened.path()), (std::vector<int64_t>{4, 8}));
+}
+
+TEST(Resume, ExtendingAFinishedRunContinuesItsAnnealInsteadOfRestartingIt) {
+  test::TempDir dir;
+  Config config = small_config(dir.file("run"));  // anneal over iterations 6..11 of 12
+  const RunResult finished = train(config, 0);
+  ASSERT_NEAR(finished.metrics.back().lr, config.train.lr_final, 1e-15);
+  config.train.iterations = 20;  // extend: the schedule stays laid over the first 12
+  config.output.resume = "require";
+  const RunResult extended = train(config, 0);
+  ASSERT_EQ(extended.metrics.size(), 20u);
+  for (size_t i = 12; i < 20; ++i) {
+    EXPECT_NEAR(extended.metrics[i].lr, config.train.lr_final, 1e-15) << "iteration " << i + 1;
+    EXPECT_NEAR(extended.metrics[i].data_noise, config.train.data_noise_final, 1e-15) << "iteration " << i + 1;
+  }
+  const CheckpointStore store(checkpoint_dir_of(config.output.dir), 3);
+  EXPECT_EQ(read_checkpoint_file(store.complete_files().at(0)).anneal_horizon, 12);
+}
+
+TEST(Resume, ADamagedArchiveIsSetAsideAndMetricsUpToTheCheckpointSurvive) {
+  test::TempDir dir;
+  Config config = small_config(dir.file("run"));
+  const RunResult first = train(config, 7);  // checkpoint at 7
+  ASSERT_EQ(first.metrics.size(), 7u);
+  {  // a crash mid-append: the archive's superblock is gone
+    std::fstream archive(dir.file("run/archive.h5"), std::ios::in | std::ios::out | std::ios::binary);
+    const std::string zeros(512, '\0');
+    archive.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  config.output.resume = "require";
+  const RunResult second = train(config, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("run/archive.damaged.h5")));
+  ASSERT_EQ(second.metrics.size(), 12u);
+  const auto csv = read_metrics_csv(dir.file("run/metrics.csv"));
+  ASSERT_EQ(csv.size(), 12u);
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(second.metrics[i].iteration, static_cast<int64_t>(i) + 1);
+    EXPECT_NEAR(second.metrics[i].loss, first.metrics[i].loss, 1e-7 * std::abs(first.metrics[i].loss) + 1e-12);
+    EXPECT_EQ(csv[i].iteration, static_cast<int64_t>(i) + 1);
+  }
+}
+
+TEST(Resume, AStateOfAnotherGeneratorKindIsNotRestoredButReported) {
+  TrainingCheckpoint c;
+  c.rng_device_type = "cuda";
+  c.rng_states = torch::zeros({1, 16}, torch::kByte);
+  EXPECT_FALSE(generator_state_fits(c, at::detail::getDefaultCPUGenerator()));
+  c.rng_device_type = "cpu";
+  EXPECT_TRUE(generator_state_fits(c, at::detail::getDefaultCPUGenerator()));
 }
 
 }  // namespace
