@@ -61,7 +61,7 @@ void startup_table(const MpiSession& session, const Communicator& comm, const st
   table += fmt::format("  {:>5}  {:<24} {:>10}  {}\n", "rank", "host", "local rank", "device");
   for (size_t r = 0; r < places.size(); ++r)
     table += fmt::format("  {:>5}  {:<24} {:>10}  {}{}\n", r, places[r].host, places[r].local_rank, places[r].device,
-                         places[r].device == "cpu" ? "" : " (PCI " + places[r].physical_id + ")");
+                         places[r].device == "cpu" ? "" : " (" + places[r].physical_id + ")");
   fmt::print("{}", table);
 }
 
@@ -157,6 +157,7 @@ int run_train_command(const CliArgs& args, const MpiSession& session, const Stop
             "several ranks kept rank 0's rows only). Start a new run in another output.dir",
             config.output.dir, stored, kept, config.output.samples_kept, comm->world_size()));
     }
+    outputs->set_images_per_iteration(global_batch);
     if (data->example_shape() == std::vector<int64_t>{2}) {  // 2-D data: the scatter shows it in grey
       std::vector<int64_t> indices(static_cast<size_t>(std::min<int64_t>(data->size(), 4000)));
       std::iota(indices.begin(), indices.end(), 0);

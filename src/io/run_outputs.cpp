@@ -24,9 +24,13 @@ namespace fs = std::filesystem;
 
 // config.yaml says what runs now; the archive keeps the first config and each resume's.
 void write_resumed_config(const fs::path& dir, const std::string& config_yaml, int64_t resume_iteration) {
-  std::ofstream(dir / "config.yaml", std::ios::trunc)
-      << "# resumed at iteration " << resume_iteration << "; the config the run started with is archive.h5's "
+  const fs::path file = dir / "config.yaml", partial = dir / ".config.yaml.partial";
+  std::ofstream out(partial, std::ios::trunc);
+  out << "# resumed at iteration " << resume_iteration << "; the config the run started with is archive.h5's "
       << "config attribute, each resume's is config_resumed_at_<iteration>\n" << config_yaml;
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("cannot write \"{}\" (disk full?)", file.string()));
+  fs::rename(partial, file);
 }
 
 // Prepares the directory and returns the archive opened (new) or reopened (resume).
@@ -130,6 +134,10 @@ void RunOutputs::record_metrics(const std::vector<IterationMetrics>& rows) const
     tensorboard_->add_scalar("train/lr", m.lr, m.iteration, now);
     tensorboard_->add_scalar("train/data_noise", m.data_noise, m.iteration, now);
     tensorboard_->add_scalar("train/seconds_per_iteration", m.seconds, m.iteration, now);
+    if (images_per_iteration_ > 0)
+      tensorboard_->add_scalar("train/images_per_second",
+                               static_cast<double>(images_per_iteration_) / std::max(m.seconds, 1e-9), m.iteration,
+                               now);
   }
   tensorboard_->flush();
 }

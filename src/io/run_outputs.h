@@ -41,6 +41,9 @@ class RunOutputs {
   // 2-D data only: points of the data set drawn in light grey behind the samples of every
   // scatter picture, so a glance shows whether the samples lie where the data does.
   void set_scatter_background(at::Tensor points) { scatter_background_ = std::move(points); }
+  // The images (examples) of one iteration, the global batch: TensorBoard then also gets
+  // train/images_per_second.
+  void set_images_per_iteration(int64_t images) { images_per_iteration_ = images; }
 
   const std::string& dir() const { return dir_; }
   const RunArchive& archive() const { return archive_; }
@@ -61,6 +64,7 @@ class RunOutputs {
   CheckpointStore store_;
   std::unique_ptr<EventFileWriter> tensorboard_;  // null when output.tensorboard is off
   at::Tensor scatter_background_;
+  int64_t images_per_iteration_ = 0;
   // The metrics so far, for samples/curves.png (the writer thread is the only user). A picture
   // that cannot be drawn is reported once and not tried again: it never stops training.
   mutable std::vector<IterationMetrics> curve_rows_;

@@ -47,6 +47,14 @@ void set_cudnn_autotuning(const c10::Device& device, bool enabled) {
 std::string physical_device_id(const c10::Device& device) {
   if (!device.is_cuda()) return device.str();
 #if SRM_WITH_CUDA
+  // The UUID tells apart the MIG slices of one GPU (which share its PCI bus id); the bus id is
+  // the fallback.
+  cudaDeviceProp properties{};
+  if (cudaGetDeviceProperties(&properties, device.index()) == cudaSuccess) {
+    std::string uuid = "GPU-";
+    for (int i = 0; i < 16; ++i) uuid += fmt::format("{:02x}", static_cast<uint8_t>(properties.uuid.bytes[i]));
+    return uuid;
+  }
   char bus_id[64] = {0};
   if (cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, device.index()) == cudaSuccess) return bus_id;
 #endif
@@ -60,7 +68,7 @@ void check_one_rank_per_gpu(const std::vector<RankPlace>& places) {
     if (p.device.rfind("cuda", 0) != 0) continue;
     const auto [it, inserted] = owner.emplace(p.host + "|" + p.physical_id, r);
     if (!inserted)
-      throw std::runtime_error(fmt::format("ranks {} and {} on host {} would share one GPU (PCI {}; {} and {}): bind "
+      throw std::runtime_error(fmt::format("ranks {} and {} on host {} would share one GPU ({}; {} and {}): bind "
                                            "one GPU per rank, or start at most one rank per GPU",
                                            it->second, r, p.host, p.physical_id, places[it->second].device, p.device));
   }

@@ -27,8 +27,9 @@ void use_strict_fp32_numerics();
 // On a CUDA device: cuDNN autotuning (train.cudnn_benchmark) on or off. Nothing on the CPU.
 void set_cudnn_autotuning(const c10::Device& device, bool enabled);
 
-// What identifies the physical device across processes: the GPU's PCI bus id (the same GPU
-// has the same id whatever CUDA_VISIBLE_DEVICES each process sees), "cpu" for the CPU.
+// What identifies the physical device across processes: the GPU's UUID (the same GPU, or MIG
+// slice, has the same id whatever CUDA_VISIBLE_DEVICES each process sees; the PCI bus id when
+// the UUID cannot be read), "cpu" for the CPU.
 std::string physical_device_id(const c10::Device& device);
 
 struct RankPlace {

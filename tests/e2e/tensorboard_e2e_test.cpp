@@ -38,7 +38,8 @@ TEST(TensorBoardEndToEnd, TheRealReaderAndServerSeeOneContinuousRun) {
   EXPECT_EQ(files, 2) << "one event file per run segment";
 
   const std::string scripts = std::string(SRM_SOURCE_DIR) + "/tests/e2e/";
-  const std::string check_args = " " + run + "/tb " + run + "/metrics.csv --image-tag samples --text-tag config";
+  const std::string check_args = " " + run + "/tb " + run + "/metrics.csv --image-tag samples --text-tag config"
+                                 " --images-per-iteration 256";  // rings.yaml's global batch
   const auto reader = test::run_command(python + " " + scripts + "tensorboard_reader.py" + check_args);
   EXPECT_EQ(reader.exit_code, 0) << reader.output;
   const auto server = test::run_command("timeout 120 " + python + " " + scripts + "tensorboard_http_check.py" +

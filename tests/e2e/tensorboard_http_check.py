@@ -140,11 +140,13 @@ def main(argv=None):
     parser.add_argument("--image-tag", action="append", default=[], help="an image tag that must be shown")
     parser.add_argument("--text-tag", action="append", default=[], help="a text tag that must be shown")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds for everything (default 60)")
+    parser.add_argument("--images-per-iteration", type=int, default=None,
+                        help="the global batch: also check train/images_per_second = it / seconds")
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.timeout
     server = None
     try:
-        columns, iterations = read_csv(args.metrics_csv)
+        columns, iterations = read_csv(args.metrics_csv, args.images_per_iteration)
         command = server_command(os.path.abspath(args.tb_dir), len(iterations))
         server = Server(command)
         version, port = server.wait_serving(deadline)

@@ -33,6 +33,9 @@ COLUMN_TO_TAG = {
     "data_noise": "train/data_noise",          # sigma of the noise added to the data
     "seconds": "train/seconds_per_iteration",
 }
+# Derived from a column: images per second = the images of one iteration (the global batch,
+# given with --images-per-iteration) / seconds. Checked only when that option is given.
+DERIVED_TO_TAG = {"images_per_second": "train/images_per_second"}
 STEP_COLUMN = "iteration"
 RELATIVE_TOLERANCE = 1e-6  # float32 keeps ~7 digits; metrics.csv prints 8 significant digits
 # metrics.csv prints `seconds` with 6 decimals, not 8 significant digits.
@@ -102,8 +105,14 @@ def event_files(tb_dir):
     return [os.path.join(tb_dir, n) for n in names]
 
 
-def read_csv(path):
-    """{column: {iteration: value}} for the mapped columns, and the iterations in file order."""
+def images_per_second(images, seconds):
+    """What the C++ side writes: images / seconds, seconds floored at 1e-9."""
+    return images / max(seconds, 1e-9)
+
+
+def read_csv(path, images_per_iteration=None):
+    """{column: {iteration: value}} for the mapped columns (and the derived ones when their input
+    is given), and the iterations in file order."""
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         missing = [c for c in [STEP_COLUMN, *COLUMN_TO_TAG] if c not in (reader.fieldnames or [])]
@@ -118,27 +127,34 @@ def read_csv(path):
             iterations.append(step)
             for c in COLUMN_TO_TAG:
                 columns[c][step] = float(row[c])
+            if images_per_iteration is not None:
+                columns.setdefault("images_per_second", {})[step] = images_per_second(
+                    images_per_iteration, float(row["seconds"]))
     if not iterations:
         raise Mismatch(f"{path}: no rows")
     return columns, iterations
 
 
-def close_enough(column, expected, got):
+def close_enough(column, expected, got, seconds=None):
     if math.isnan(expected) or math.isnan(got):
         return math.isnan(expected) and math.isnan(got)
     if math.isinf(expected) or math.isinf(got):
         return expected == got
     tolerance = max(RELATIVE_TOLERANCE * max(abs(expected), abs(got)), ABSOLUTE_TOLERANCE.get(column, 1e-30))
+    if column == "images_per_second" and seconds:
+        # metrics.csv rounds seconds to 6 decimals: images / seconds inherits that relative error.
+        tolerance += abs(expected) * 0.5e-6 / seconds
     return abs(expected - got) <= tolerance
 
 
 def compare_scalars(scalars, columns, iterations, where):
     """scalars: {tag: {step: value}} as TensorBoard sees them. Raises Mismatch."""
-    tag_to_column = {t: c for c, t in COLUMN_TO_TAG.items()}
-    unexpected = sorted(set(scalars) - set(tag_to_column))
+    mapping = {**COLUMN_TO_TAG, **{c: t for c, t in DERIVED_TO_TAG.items() if c in columns}}
+    tag_to_column = {t: c for c, t in mapping.items()}
+    unexpected = sorted(set(scalars) - set(tag_to_column) - set(DERIVED_TO_TAG.values()))
     if unexpected:
         raise Mismatch(f"{where}: scalar tag(s) {', '.join(unexpected)} are not in the metrics.csv mapping")
-    for column, tag in COLUMN_TO_TAG.items():
+    for column, tag in mapping.items():
         points = scalars.get(tag)
         if points is None:
             raise Mismatch(f"{where}: no scalar tag {tag} (metrics.csv column {column})")
@@ -150,7 +166,7 @@ def compare_scalars(scalars, columns, iterations, where):
                            f"not in metrics.csv {extra[:5]}{'...' if len(extra) > 5 else ''}")
         for step in iterations:
             expected, got = columns[column][step], points[step]
-            if not close_enough(column, expected, got):
+            if not close_enough(column, expected, got, columns["seconds"].get(step)):
                 raise Mismatch(f"{where}: {tag} at step {step} is {got!r}, metrics.csv {column} says {expected!r}")
 
 
@@ -197,9 +213,11 @@ def main(argv=None):
     parser.add_argument("metrics_csv", help="the run's metrics.csv")
     parser.add_argument("--image-tag", action="append", default=[], help="an image tag that must be there")
     parser.add_argument("--text-tag", action="append", default=[], help="a text tag that must be there")
+    parser.add_argument("--images-per-iteration", type=int, default=None,
+                        help="the global batch: also check train/images_per_second = it / seconds")
     args = parser.parse_args(argv)
     try:
-        columns, iterations = read_csv(args.metrics_csv)
+        columns, iterations = read_csv(args.metrics_csv, args.images_per_iteration)
         files, records, scalars, image_tags, text_tags = load_run(args.tb_dir)
         compare_scalars(scalars, columns, iterations, args.tb_dir)
         for tag in args.image_tag:
