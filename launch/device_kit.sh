@@ -358,21 +358,20 @@ check_unit() {
   return "$rc"
 }
 
-check_mpi_cpu() {
-  mpirun_1 "$build_dir/src/srm-dist" --config configs/rings.yaml --set dist.backend=mpi --set train.device=cpu \
-    --set train.iterations=20 --set output.log_every=5 --set output.dir="$work/runs/mpi-cpu" 2>&1 | tee "$work/mpi.out"
-  grep -q 'backend mpi' "$work/mpi.out" || fail "the run did not use the mpi backend"
-  figures "backend $(startup_field "$work/mpi.out" backend), $(grep -o 'Open MPI v[0-9.]*' "$work/mpi.out" | head -1);" \
-          "$(per_iteration "$work/mpi.out") s/iteration"
+# One rank under mpirun, 20 rings iterations through the given backend and device.
+check_one_rank() {
+  local backend=$1 device=$2 out="$work/$1.out"
+  mpirun_1 "$build_dir/src/srm-dist" --config configs/rings.yaml --set dist.backend="$backend" \
+    --set train.device="$device" --set train.iterations=20 --set output.log_every=5 \
+    --set output.dir="$work/runs/$backend" 2>&1 | tee "$out"
+  grep -q "backend $backend" "$out" || fail "the run did not use the $backend backend"
+  local library
+  if [ "$backend" = nccl ]; then library="NCCL $(startup_field "$out" NCCL), world size 1"
+  else library=$(grep -o 'Open MPI v[0-9.]*' "$out" | head -1); fi
+  figures "backend $(startup_field "$out" backend), $library;" "$(per_iteration "$out") s/iteration"
 }
-
-check_nccl() {
-  mpirun_1 "$build_dir/src/srm-dist" --config configs/rings.yaml --set dist.backend=nccl --set train.device=cuda \
-    --set train.iterations=20 --set output.log_every=5 --set output.dir="$work/runs/nccl" 2>&1 | tee "$work/nccl.out"
-  grep -q 'backend nccl' "$work/nccl.out" || fail "the run did not use the nccl backend"
-  figures "backend $(startup_field "$work/nccl.out" backend), NCCL $(startup_field "$work/nccl.out" NCCL), world size 1;" \
-          "$(per_iteration "$work/nccl.out") s/iteration"
-}
+check_mpi_cpu() { check_one_rank mpi cpu; }
+check_nccl() { check_one_rank nccl cuda; }
 
 # celeba128.yaml's model at 128x128 on the synthetic set, smaller K and batch: trains, stops
 # (archive + checkpoints), then continues to more iterations with --resume.
