@@ -29,7 +29,11 @@ void write_resumed_config(const fs::path& dir, const std::string& config_yaml, i
   out << "# resumed at iteration " << resume_iteration << "; the config the run started with is archive.h5's "
       << "config attribute, each resume's is config_resumed_at_<iteration>\n" << config_yaml;
   out.close();
-  if (!out) throw std::runtime_error(fmt::format("cannot write \"{}\" (disk full?)", file.string()));
+  if (!out) {
+    std::error_code ignored;
+    fs::remove(partial, ignored);
+    throw std::runtime_error(fmt::format("cannot write \"{}\" (disk full?)", file.string()));
+  }
   fs::rename(partial, file);
 }
 

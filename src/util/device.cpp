@@ -47,12 +47,15 @@ void set_cudnn_autotuning(const c10::Device& device, bool enabled) {
 std::string physical_device_id(const c10::Device& device) {
   if (!device.is_cuda()) return device.str();
 #if SRM_WITH_CUDA
-  // The UUID tells apart the MIG slices of one GPU (which share its PCI bus id); the bus id is
-  // the fallback.
+  // The UUID, which (where CUDA reports per-slice UUIDs, 11.4 on) also tells apart the MIG
+  // slices of one GPU that share its PCI bus id; the bus id is the fallback.
   cudaDeviceProp properties{};
   if (cudaGetDeviceProperties(&properties, device.index()) == cudaSuccess) {
-    std::string uuid = "GPU-";
-    for (int i = 0; i < 16; ++i) uuid += fmt::format("{:02x}", static_cast<uint8_t>(properties.uuid.bytes[i]));
+    std::string uuid = "GPU-";  // as nvidia-smi -L prints it: 8-4-4-4-12 hex digits
+    for (int i = 0; i < 16; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) uuid += '-';
+      uuid += fmt::format("{:02x}", static_cast<uint8_t>(properties.uuid.bytes[i]));
+    }
     return uuid;
   }
   char bus_id[64] = {0};
