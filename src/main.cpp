@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "comm/mpi_session.h"
 #include "commands/eval_command.h"
+#include "commands/fid_command.h"
 #include "commands/inspect_command.h"
 #include "commands/interpolate_command.h"
 #include "commands/reconstruct_command.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (args.command == "interpolate") return srm::run_interpolate_command(args);
     if (args.command == "reconstruct") return srm::run_reconstruct_command(args);
     if (args.command == "eval") return srm::run_eval_command(args, session);
+    if (args.command == "fid") return srm::run_fid_command(args, session);
     stop_signals.emplace();
     return srm::run_train_command(args, session, *stop_signals);
   } catch (const srm::CliError& e) {

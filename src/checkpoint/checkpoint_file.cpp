@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "integrity/checksum_sidecar.h"
+#include "integrity/hdf5_probe.h"
 #include "io/hdf5_objects.h"
 
 namespace srm {
@@ -109,9 +111,14 @@ void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c)
 
 TrainingCheckpoint read_checkpoint_file(const std::string& path) {
   try {
+    check_hdf5_file_before_use(path, "checkpoint");  // its .sha256, else a probe in a child process
     return read_unchecked(path);
   } catch (const CheckpointError&) {
     throw;
+  } catch (const FileCorruptError& e) {
+    throw CheckpointError(e.what());
+  } catch (const FileDamagedError& e) {
+    throw CheckpointError(e.what());
   } catch (const std::exception& e) {
     throw CheckpointError(fmt::format("checkpoint \"{}\" is unreadable (truncated or corrupted?): {}", path, e.what()));
   }

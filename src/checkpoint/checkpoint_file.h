@@ -6,7 +6,8 @@
 //   /adam/exp_avg_sq/<name> float32
 //   /rng/states            uint8 (world_size, S), row r = rank r's generator state
 // Every dataset is chunked with HDF5's Fletcher-32 checksum, so a flipped bit is an error on
-// read rather than a silently different model. Atomicity is the store's job (checkpoint_store.h).
+// read rather than a silently different model. Atomicity and the whole-file checksum sidecar
+// (FILE.sha256, integrity/checksum_sidecar.h) are the store's job (checkpoint_store.h).
 #pragma once
 
 #include <stdexcept>
@@ -23,8 +24,10 @@ class CheckpointError : public std::runtime_error {
 
 void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& checkpoint);
 
-// Reads and checks the whole file; throws CheckpointError naming `path` and what is wrong
-// (not HDF5 / truncated, wrong format, checksum mismatch, missing pieces).
+// Verifies the file's checksum sidecar when it has one (else reads it in a child process first,
+// integrity/hdf5_probe.h), then reads and checks the whole file; throws CheckpointError naming
+// `path` and what is wrong (corrupt: checksum mismatch, damaged, not HDF5 / truncated, wrong
+// format, chunk checksum mismatch, missing pieces).
 TrainingCheckpoint read_checkpoint_file(const std::string& path);
 
 }  // namespace srm

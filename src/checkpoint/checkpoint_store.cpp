@@ -1,15 +1,14 @@
 // Atomic checkpoint folder (see checkpoint_store.h).
 #include "checkpoint/checkpoint_store.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include "integrity/checksum_sidecar.h"
+#include "io/durable_write.h"
 
 namespace srm {
 namespace {
@@ -20,21 +19,10 @@ constexpr const char* kPrefix = "ckpt_";
 constexpr const char* kSuffix = ".h5";
 constexpr const char* kPartial = ".partial";
 
-// fsync a file or folder so the data (or the rename) survives a machine crash.
-void sync_path(const fs::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) throw CheckpointError(fmt::format("opening \"{}\" to sync it: {}", path.string(), std::strerror(errno)));
-  const int status = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (status != 0) throw CheckpointError(fmt::format("fsync \"{}\": {}", path.string(), std::strerror(saved)));
-}
+constexpr const char* kSidecarSuffix = ".h5.sha256";
 
-void rename_or_throw(const fs::path& from, const fs::path& to) {
-  std::error_code error;
-  fs::rename(from, to, error);
-  if (error)
-    throw CheckpointError(fmt::format("renaming \"{}\" to \"{}\": {}", from.string(), to.string(), error.message()));
+bool ends_with(const std::string& name, const std::string& suffix) {
+  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Iteration encoded in a complete checkpoint's file name, or -1 for any other name.
@@ -62,27 +50,23 @@ std::string CheckpointStore::save(const TrainingCheckpoint& checkpoint) const {
   const fs::path final_path = path_for(checkpoint.iteration);
   const fs::path partial = fs::path(dir_) / ("." + final_path.filename().string() + kPartial);
   write_checkpoint_file(partial.string(), checkpoint);
-  sync_path(partial, false);
-  rename_or_throw(partial, final_path);
-  sync_path(dir_, true);
-
-  const fs::path marker = fs::path(dir_) / "latest", marker_partial = fs::path(dir_) / ".latest.partial";
-  {
-    std::ofstream out(marker_partial, std::ios::trunc);
-    out << final_path.filename().string() << "\n";
-    if (!out.flush()) throw CheckpointError(fmt::format("writing \"{}\"", marker_partial.string()));
-  }
-  sync_path(marker_partial, false);
-  rename_or_throw(marker_partial, marker);
-  sync_path(dir_, true);
+  fsync_path(partial.string(), false);
+  // The sidecar first: a checkpoint under its final name always has its checksum beside it.
+  write_checksum_sidecar(partial.string(), final_path.string());
+  rename_durably(partial.string(), final_path.string());
+  write_text_durably((fs::path(dir_) / "latest").string(), final_path.filename().string() + "\n");
 
   const auto files = complete_files();
-  for (size_t i = static_cast<size_t>(kept_); i < files.size(); ++i) fs::remove(files[i]);
+  for (size_t i = static_cast<size_t>(kept_); i < files.size(); ++i) {
+    fs::remove(files[i]);
+    fs::remove(checksum_sidecar_path(files[i]));
+  }
+  // Stale pieces of interrupted saves: .partial files, and sidecars whose checkpoint is gone.
   for (const auto& entry : fs::directory_iterator(dir_)) {
     const std::string name = entry.path().filename().string();
-    if (name != partial.filename().string() && name.size() > std::strlen(kPartial) &&
-        name.compare(name.size() - std::strlen(kPartial), std::strlen(kPartial), kPartial) == 0)
-      fs::remove(entry.path());
+    const bool stale_partial = name != partial.filename().string() && ends_with(name, kPartial);
+    const bool orphan_sidecar = ends_with(name, kSidecarSuffix) && !fs::exists(fs::path(entry.path()).replace_extension());
+    if (stale_partial || orphan_sidecar) fs::remove(entry.path());
   }
   return final_path.string();
 }

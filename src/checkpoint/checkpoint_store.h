@@ -3,11 +3,14 @@
 //
 // Writing ckpt_XXXXXXXX.h5 (XXXXXXXX = iteration):
 //   1. write .ckpt_XXXXXXXX.h5.partial, flush and fsync it;
-//   2. rename it to ckpt_XXXXXXXX.h5 (atomic on POSIX file systems) and fsync the folder;
-//   3. replace the marker file `latest` (same temp + rename) with the new file's name;
-//   4. delete complete checkpoints beyond the newest `kept`, and stale .partial files.
+//   2. write its SHA-256 to ckpt_XXXXXXXX.h5.sha256 (aside + rename + fsync);
+//   3. rename the file to ckpt_XXXXXXXX.h5 (atomic on POSIX file systems) and fsync the folder;
+//   4. replace the marker file `latest` (same temp + rename) with the new file's name;
+//   5. delete complete checkpoints beyond the newest `kept` with their sidecars, stale .partial
+//      files and sidecars whose checkpoint is gone.
 // A crash at any moment leaves every earlier complete checkpoint untouched; a .partial file is
-// never read. Readers still verify each file fully (checksums) before trusting it.
+// never read. Readers verify the whole-file checksum, then every chunk's, before trusting one;
+// resume passes over a file that fails to the next older one.
 #pragma once
 
 #include <functional>

@@ -20,7 +20,8 @@ cxxopts::Options make_options() {
                       "  srm-dist inspect RUN.h5|CHECKPOINT.h5 [--export-batch I [--png OUT.png]] [--plot CURVES.png]\n"
                       "  srm-dist sample|interpolate|reconstruct RUN [--iteration N] [-n COUNT] [-o PREFIX] "
                       "[--set sampler.key=value ...]\n"
-                      "  srm-dist eval RUN --features EXTRACTOR.pt [--classifier CLASSIFIER.pt] [-n COUNT]");
+                      "  srm-dist eval RUN [--reference FILE] [--features inception|EXTRACTOR.pt] [-n COUNT]\n"
+                      "  srm-dist fid A [B] [--save-stats OUT.npz] [-n COUNT] [--features inception|EXTRACTOR.pt]");
   options.positional_help("");
   options.add_options()
       ("c,config", "YAML config file (keys below; missing keys keep their defaults)",
@@ -36,7 +37,8 @@ cxxopts::Options make_options() {
        cxxopts::value<std::string>()->default_value(""))
       ("iteration", "sample/interpolate/reconstruct: the stored snapshot to use (default: newest)",
        cxxopts::value<int64_t>()->default_value("-1"))
-      ("n,count", "sample: samples (64); interpolate: pairs (4); reconstruct: images (16); eval: samples (1000)",
+      ("n,count", "sample: samples (64); interpolate: pairs (4); reconstruct: images (16); eval: samples (10000); "
+                  "fid: images of each set (all)",
        cxxopts::value<int64_t>()->default_value("0"))
       ("o,out", "output prefix: writes PREFIX.h5 and PREFIX.png (default <run>/generated/<command>_iter_N)",
        cxxopts::value<std::string>()->default_value(""))
@@ -44,8 +46,16 @@ cxxopts::Options make_options() {
       ("steps", "reconstruct: gradient steps on z (default 200)", cxxopts::value<int64_t>()->default_value("0"))
       ("interpolation", "interpolate: paper (rho z1 + sqrt(1-rho^2) z2) or copula (stays in a uniform p0's support)",
        cxxopts::value<std::string>()->default_value("paper"))
-      ("features", "eval: TorchScript feature extractor (Inception-v3 for comparable FID)",
+      ("features", "eval, fid: inception (the standard FID Inception-v3, docs/generator.md) or a TorchScript "
+                   "feature extractor", cxxopts::value<std::string>()->default_value("inception"))
+      ("reference", "eval: compare with this image set or statistics .npz instead of the run's training data",
        cxxopts::value<std::string>()->default_value(""))
+      ("save-stats", "fid: write the first set's mean and covariance to this .npz (pytorch-fid's keys mu, sigma)",
+       cxxopts::value<std::string>()->default_value(""))
+      ("kid-subsets", "eval, fid: KID subsets (100)", cxxopts::value<int64_t>()->default_value("100"))
+      ("kid-subset-size", "eval, fid: KID subset size (1000, at most the smaller set)",
+       cxxopts::value<int64_t>()->default_value("1000"))
+      ("device", "fid: auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))
       ("classifier", "eval: TorchScript classifier for the Inception Score", cxxopts::value<std::string>()->default_value(""))
       ("h,help", "print this help")
       ("version", "print the version")
@@ -57,7 +67,8 @@ cxxopts::Options make_options() {
 }  // namespace
 
 const std::vector<std::string>& cli_commands() {
-  static const std::vector<std::string> commands{"train", "bench", "inspect", "sample", "interpolate", "reconstruct", "eval"};
+  static const std::vector<std::string> commands{"train",       "bench", "inspect", "sample",
+                                                 "interpolate", "reconstruct", "eval", "fid"};
   return commands;
 }
 
@@ -89,6 +100,11 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     args.interpolation = result["interpolation"].as<std::string>();
     args.features_path = result["features"].as<std::string>();
     args.classifier_path = result["classifier"].as<std::string>();
+    args.reference_path = result["reference"].as<std::string>();
+    args.save_stats_path = result["save-stats"].as<std::string>();
+    args.kid_subsets = result["kid-subsets"].as<int64_t>();
+    args.kid_subset_size = result["kid-subset-size"].as<int64_t>();
+    args.device = result["device"].as<std::string>();
     if (result.count("command")) {
       const auto positional = result["command"].as<std::vector<std::string>>();
       args.command = positional[0];
@@ -110,7 +126,17 @@ CliArgs parse_cli(int argc, const char* const* argv) {
                                args.command, args.command));
   if (args.count < 0 || args.optimizer_steps < 0)
     throw CliError(fmt::format("--count and --steps must be >= 0 (got {} and {})", args.count, args.optimizer_steps));
-  if (!inspect && !generator && !args.operands.empty())
+  const bool fid = args.command == "fid";
+  if (fid && (args.operands.empty() || args.operands.size() > 2 ||
+              (args.operands.size() == 1 && args.save_stats_path.empty())))
+    throw CliError("fid compares two image sets, or summarises one: srm-dist fid A B | srm-dist fid A --save-stats "
+                   "OUT.npz (A, B: an HDF5 image set or samples file, an IDX file, a CIFAR-10 folder, a .npz)");
+  if (args.kid_subsets < 1 || args.kid_subset_size < 2)
+    throw CliError(fmt::format("--kid-subsets must be >= 1 and --kid-subset-size >= 2 (got {} and {})",
+                               args.kid_subsets, args.kid_subset_size));
+  if (args.device != "auto" && args.device != "cpu" && args.device != "cuda")
+    throw CliError(fmt::format("--device = \"{}\" is not allowed: expected auto, cpu or cuda", args.device));
+  if (!inspect && !generator && !fid && !args.operands.empty())
     throw CliError(fmt::format("unexpected argument \"{}\" ({} takes options only)", args.operands[0], args.command));
   if (args.interpolation != "paper" && args.interpolation != "copula")
     throw CliError(fmt::format("--interpolation = \"{}\" is not allowed: expected paper or copula", args.interpolation));
@@ -134,8 +160,12 @@ std::string command_help_text(const std::string& command) {
        "The paper's Figure 3: M_theta(z_rho) along rho for PAIRS pairs (default 4); --interpolation paper|copula."},
       {"reconstruct", "srm-dist reconstruct RUN [--iteration N] [-n IMAGES] [--steps S] [--set data.path=...]",
        "Finds z with M_theta(z) close to each of IMAGES data images (default 16) by S gradient steps (200)."},
-      {"eval", "srm-dist eval RUN --features EXTRACTOR.pt [--classifier CLASSIFIER.pt] [-n COUNT]",
-       "Frechet distance of COUNT samples (default 1000) to the run's data in the extractor's features."},
+      {"eval", "srm-dist eval RUN [--reference FILE] [--features inception|EXTRACTOR.pt] [--classifier C.pt] [-n COUNT]",
+       "FID and KID of COUNT samples (default 10000) against as many examples of the run's training data (or "
+       "--reference: an image set or a statistics .npz), in the standard Inception's features by default."},
+      {"fid", "srm-dist fid A [B] [--save-stats OUT.npz] [-n COUNT] [--features inception|EXTRACTOR.pt] [--device D]",
+       "FID and KID between two image sets (HDF5 image set or samples file, IDX file, CIFAR-10 folder, or a "
+       "statistics .npz for FID); --save-stats writes A's mu and sigma in pytorch-fid's .npz layout."},
   };
   for (const auto& u : usages)
     if (command == u.command)

@@ -7,39 +7,22 @@
 
 #include <filesystem>
 #include <fstream>
-#include <numeric>
 #include <optional>
 
 #include "comm/make_communicator.h"
 #include "commands/sharded_sampling.h"
 #include "commands/trained_model.h"
-#include "data/dataset_factory.h"
-#include "eval/gaussian_statistics.h"
+#include "eval/feature_extractor.h"
 #include "eval/inception_score.h"
+#include "eval/reference_statistics.h"
+#include "io/progress_line.h"
 #include "util/device.h"
 #include "util/log.h"
 
 namespace srm {
 namespace {
 
-torch::jit::Module load_module(const std::string& path, const c10::Device& device, const std::string& what) {
-  if (!std::filesystem::exists(path))
-    throw std::runtime_error(fmt::format("{} \"{}\" does not exist", what, path));
-  try {
-    torch::jit::Module module = torch::jit::load(path, device);
-    module.eval();
-    return module;
-  } catch (const c10::Error& e) {
-    throw std::runtime_error(fmt::format("{} \"{}\" is not a loadable TorchScript module: {}", what, path,
-                                         e.what_without_backtrace()));
-  }
-}
-
-at::Tensor run_module(torch::jit::Module& module, const at::Tensor& x) {
-  const torch::NoGradGuard no_grad;
-  at::Tensor out = module.forward({x}).toTensor();
-  return out.dim() == 1 ? out.unsqueeze(1) : out.flatten(1);
-}
+constexpr int64_t kDefaultEvalSamples = 10000;
 
 // All-reduces a packed float64 statistics vector over the ranks.
 at::Tensor summed(Communicator& comm, const at::Tensor& packed) {
@@ -52,8 +35,6 @@ at::Tensor summed(Communicator& comm, const at::Tensor& packed) {
 }  // namespace
 
 int run_eval_command(const CliArgs& args, const MpiSession& session) {
-  if (args.features_path.empty())
-    throw std::runtime_error("eval needs --features EXTRACTOR.pt (a TorchScript module; see docs/generator.md, section eval)");
   std::vector<std::string> overrides = args.overrides;
   if (args.deterministic) overrides.emplace_back("sampler.noise=0");
   TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU));
@@ -62,47 +43,66 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
   auto comm = make_communicator(model.config.dist.backend, session, device,
                                 job_failure_policy(session, model.config.dist.timeout));
   const int rank = comm->rank(), world = comm->world_size();
-  torch::jit::Module features = load_module(args.features_path, device, "feature extractor");
+  FeatureExtractor extractor(args.features_path, device);
   std::optional<torch::jit::Module> classifier;
-  if (!args.classifier_path.empty()) classifier = load_module(args.classifier_path, device, "classifier");
-
-  const auto data = open_dataset(model.config.data, static_cast<uint64_t>(model.config.train.seed));
-  const int64_t total = std::min(args.count > 0 ? args.count : 1000, data->size());
-  if (rank == 0)
-    log_line(0, fmt::format("eval: {} samples of {} against {} examples of {} on {} rank(s)", total, model.source,
-                            total, data->describe(), world));
-
-  // Feature dimension and class count from one example of the data.
-  const at::Tensor probe = data->load({0}).to(device);
-  const int64_t dimension = run_module(features, probe).size(1);
-  const int64_t classes = classifier ? run_module(*classifier, probe).size(1) : 0;
-  GaussianStatistics generated(dimension), observed(dimension);
   std::optional<InceptionScore> inception;
-  if (classifier) inception.emplace(classes);
-
-  draw_sharded_samples(model, rank, world, total, 0x4556414C /* "EVAL" */, device, [&](const SampleRound& r) {
-    if (r.shard.count == 0) return;
-    generated.add(run_module(features, r.samples));
-    if (classifier) inception->add_logits(run_module(*classifier, r.samples));
-  });
-  const Shard mine = shard_of(total, rank, world);
-  const int64_t batch = std::max<int64_t>(model.config.train.batch_size, 1);
-  for (int64_t i = 0; i < mine.count; i += batch) {
-    std::vector<int64_t> indices(static_cast<size_t>(std::min(batch, mine.count - i)));
-    std::iota(indices.begin(), indices.end(), mine.offset + i);
-    observed.add(run_module(features, data->load(indices).to(device)));
+  if (!args.classifier_path.empty()) {
+    try {
+      classifier = torch::jit::load(args.classifier_path, device);
+      classifier->eval();
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(fmt::format("classifier \"{}\" is not a loadable TorchScript module: {}",
+                                           args.classifier_path, e.what_without_backtrace()));
+    }
   }
+  const int64_t total = args.count > 0 ? args.count : kDefaultEvalSamples;
+  if (rank == 0) {
+    log_line(0, fmt::format("eval: {} samples of {} on {} rank(s); features: {}", total, model.source, world,
+                            extractor.description()));
+    if (total < kDefaultEvalSamples)
+      log_line(0, fmt::format("warning: N = {} < 10000: FID is biased upwards at small N; compare only numbers of "
+                              "equal N (KID is unbiased)", total));
+  }
+  const ReferenceSet reference =
+      reference_statistics(args.reference_path, model.config.data, static_cast<uint64_t>(model.config.train.seed),
+                           total, extractor, *comm, (std::filesystem::path(model.run_dir) / "eval_cache").string(),
+                           stdout);
+  if (rank == 0 && reference.from_cache) log_line(0, "reference statistics from " + reference.cache_file);
 
-  const GaussianStatistics g = GaussianStatistics::unpack(summed(*comm, generated.packed()), dimension);
-  const GaussianStatistics o = GaussianStatistics::unpack(summed(*comm, observed.packed()), dimension);
+  ShardedFeatures generated(total);
+  std::unique_ptr<ProgressLine> progress;
+  if (rank == 0) progress = std::make_unique<ProgressLine>("eval samples", 0, total, 1, stdout);
+  draw_sharded_samples(model, rank, world, total, 0x4556414C /* "EVAL" */, device, [&](const SampleRound& r) {
+    if (r.shard.count > 0) {
+      generated.add(r.start + r.shard.offset, extractor.features(r.samples));
+      if (classifier) {
+        const torch::NoGradGuard no_grad;
+        const at::Tensor logits = classifier->forward({r.samples}).toTensor();
+        if (!inception) inception.emplace(logits.size(1));
+        inception->add_logits(logits);
+      }
+    }
+    if (progress) progress->update(r.start + r.rows, "samples drawn and embedded");
+  });
+  if (progress) progress->finish();
+  const ImageFeatures samples = generated.finish(*comm);
   std::optional<double> score;
-  if (inception) score = InceptionScore::unpack(summed(*comm, inception->packed()), classes).score();
+  if (classifier) {
+    // Every rank has drawn rows (total >= world is not guaranteed): agree on the class count.
+    at::Tensor classes = at::full({1}, inception ? static_cast<float>(inception->packed().numel() - 2) : 0.f,
+                                  at::TensorOptions().device(comm->device()));
+    if (world > 1) comm->all_reduce(classes, ReduceOp::Max);
+    const int64_t c = static_cast<int64_t>(classes.item<float>());
+    if (!inception) inception.emplace(c);
+    score = InceptionScore::unpack(summed(*comm, inception->packed()), c).score();
+  }
   if (rank != 0) return 0;
-  const double distance = frechet_distance(g.mean(), g.covariance(), o.mean(), o.covariance());
-  std::string report = fmt::format("frechet_distance: {:.6g}\nfeature_dimension: {}\nsamples: {}\ndata_examples: {}\n"
-                                   "source: \"{}\"\nfeatures: \"{}\"\ndata: \"{}\"\n",
-                                   distance, dimension, g.count(), o.count(), model.source, args.features_path,
-                                   data->describe());
+  const SetDistance distance = distance_between(samples, reference.features, args.kid_subsets, args.kid_subset_size, 0);
+  const SetLabel samples_label{fmt::format("samples of {} (sampler {}, K = {})", model.source,
+                                           model.config.sampler.method, model.config.sampler.steps),
+                               "", total};
+  std::string report = distance_report(distance, samples_label, reference.label, extractor.description(),
+                                       extractor.sha1(), extractor.protocol());
   if (score) report += fmt::format("inception_score: {:.6g}\nclassifier: \"{}\"\n", *score, args.classifier_path);
   fmt::print("{}", report);
   const std::string prefix = args.out.empty() ? default_output_prefix(model, "eval") : args.out;

@@ -1,12 +1,16 @@
-// `srm-dist eval RUN --features EXTRACTOR.pt [--classifier CLASSIFIER.pt] [-n N]`: Fréchet
-// distance (FID when the extractor is Inception-v3) between N samples of the run's sampler and
-// N examples of its data (or held-out data: --set data.path=...), in the feature space of a
-// TorchScript module; with a classifier, also the Inception Score of the samples.
+// `srm-dist eval RUN [--reference FILE] [--features inception|EXTRACTOR.pt] [-n N]`: FID and
+// KID between N samples of the run's sampler (default 10,000) and N examples of the run's
+// training data (data.*, data.max_examples limiting it), or of --reference (an image set, or a
+// statistics .npz: FID only unless it holds features), in the standard FID Inception's
+// features by default (eval/fid_protocol.h: pytorch-fid's input protocol). The reference's
+// features are cached in RUN/eval_cache (reference_statistics.h). With --classifier, also the
+// Inception Score of the samples (the standard Inception file has no logits, so IS needs a
+// classifier of the user's). Under mpirun each rank draws and embeds its share.
 //
-// The modules receive float32 (B, ...example) in model space ([-1, 1] images at the run's
-// resolution) and return (B, F) features / (B, classes) logits; resizing and normalising for a
-// network such as Inception-v3 belongs inside the module. Under mpirun each rank draws and
-// embeds its share; the sums behind the statistics are all-reduced.
+// A user extractor receives float32 (B, ...example) in model space ([-1, 1] at the run's
+// resolution) and returns (B, F); resizing and normalising belong inside such a module.
+// The report (stdout and PREFIX.yaml) records N, both sets and their checksums, the
+// extractor's SHA-1 and the protocol.
 #pragma once
 
 #include "cli/cli.h"

@@ -10,6 +10,7 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/checkpoint_store.h"
+#include "integrity/hdf5_probe.h"
 #include "io/hdf5_objects.h"
 #include "io/png_output.h"
 #include "io/run_archive.h"
@@ -107,6 +108,12 @@ void print_archive_summary(const std::string& path) {
     fmt::print(" of {} samples, at iterations {}", archive_read_sample_batch(path, 0).size(0),
                compact_list(sample_iterations));
   fmt::print("\nparameter snapshots: {}\n", compact_list(archive_checkpoint_iterations(path)));
+  const auto evaluations = archive_read_evaluations(path);
+  if (!evaluations.empty()) {
+    fmt::print("training-time evaluations (/eval): {}\n", evaluations.size());
+    for (const auto& e : evaluations)
+      fmt::print("  iteration {}: FID {:.4g}, KID {:.4g} +- {:.2g} (N = {})\n", e.iteration, e.fid, e.kid, e.kid_std, e.n);
+  }
   print_checkpoint_folder(run_dir);
   fmt::print("config:\n{}", indented(archive_string_attribute(path, "config")));
 }
@@ -131,6 +138,7 @@ int run_inspect_command(const CliArgs& args) {
   const std::string& path = args.operands.at(0);
   if (!fs::exists(path)) throw std::runtime_error(fmt::format("\"{}\" does not exist", path));
   std::string format;
+  check_hdf5_file_before_use(path, "file");  // a sealed file's .sha256, else a probe in a child process
   {
     const H5Id file = open_hdf5_file(path, H5F_ACC_RDONLY, "file");
     if (has_attribute(file.get(), "format")) format = read_string_attribute(file.get(), "format");

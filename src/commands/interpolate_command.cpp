@@ -66,6 +66,7 @@ int run_interpolate_command(const CliArgs& args) {
                                             {"interpolation", args.interpolation}});
   file.write("interpolations", x.view(expand));
   file.write("rho", rho.to(at::kCPU));
+  file.seal();
   write_samples_png(prefix + ".png", x, points);
   if (x.dim() == 4)
     for (int64_t p = 0; p < pairs; ++p)

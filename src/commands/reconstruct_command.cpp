@@ -69,6 +69,7 @@ int run_reconstruct_command(const CliArgs& args) {
   file.write("reconstruction", reconstruction);
   file.write("mse", mse.to(at::kCPU));
   file.write("trajectory", at::stack(trajectory));
+  file.seal();
   if (observed.dim() == 4) {
     const int64_t shown = std::min<int64_t>(n, 8);
     std::vector<at::Tensor> rows{observed.narrow(0, 0, shown).to(at::kCPU)};

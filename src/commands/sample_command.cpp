@@ -56,6 +56,7 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
   });
   if (leader) {
     progress->finish();
+    file->seal();
     write_samples_png(prefix + ".png", first_grid);
     log_line(0, fmt::format("wrote {} samples to {}.h5 and a grid to {}.png", total, prefix, prefix));
   }

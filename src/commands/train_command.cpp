@@ -19,6 +19,7 @@
 #include "model/energy_factory.h"
 #include "srm_version.h"
 #include "trainer/trainer.h"
+#include "trainer/training_evaluation.h"
 #include "trainer/training_state.h"
 #include "util/device.h"
 #include "util/log.h"
@@ -184,6 +185,11 @@ int run_train_command(const CliArgs& args, const MpiSession& session, const Stop
     watchdog = std::make_unique<ProgressWatchdog>(config.dist.timeout,
                                                   [&session](const std::string& message) { session.fail_job("error: " + message); });
     trainer.set_heartbeat([w = watchdog.get()](int64_t iteration) { w->beat(iteration); });
+  }
+  std::unique_ptr<TrainingEvaluation> evaluation;  // collective set-up: the reference's features
+  if (config.eval.every > 0) {
+    evaluation = std::make_unique<TrainingEvaluation>(config, energy, data->example_shape(), device, *comm);
+    trainer.set_evaluation(config.eval.every, [e = evaluation.get()](int64_t done) { return e->evaluate(done); });
   }
   const TrainingSummary summary = trainer.run();
   if (timer && leader) {

@@ -10,6 +10,7 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "config/config_loader.h"
+#include "integrity/hdf5_probe.h"
 #include "io/run_archive.h"
 #include "model/energy_factory.h"
 
@@ -36,10 +37,12 @@ StoredParameters read_stored(const fs::path& path, int64_t iteration) {
       throw std::runtime_error(fmt::format("--iteration {}: \"{}\" holds iteration {}", iteration, path.string(),
                                            c.iteration));
     stored = {c.config_yaml, std::move(c.parameters), c.iteration, (path.parent_path().parent_path() / "archive.h5").string()};
+    if (fs::exists(stored.archive)) probe_hdf5_file(stored.archive, "the run's archive");
     return stored;
   }
   const fs::path archive = fs::is_directory(path) ? path / "archive.h5" : path;
   if (!fs::exists(archive)) throw std::runtime_error(fmt::format("\"{}\" does not exist", archive.string()));
+  probe_hdf5_file(archive.string(), "archive");  // the live archive has no checksum: read it in a child first
   const auto available = archive_checkpoint_iterations(archive.string());
   if (available.empty())
     throw std::runtime_error(fmt::format("\"{}\" holds no parameter snapshot yet (the first is written at "

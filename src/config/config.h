@@ -85,6 +85,15 @@ struct DistConfig {
   double timeout = 1800;                 // seconds without an iteration before the job is ended
 };
 
+// Training-time FID/KID (eval/training_evaluation.h): every `every` iterations all ranks draw
+// their share of `samples` from the current model and compare them with the reference.
+struct EvalConfig {
+  int64_t every = 0;                  // iterations between evaluations (0 = off)
+  int64_t samples = 1000;             // N, split over the ranks; the reference uses N examples too
+  std::string features = "inception"; // inception (the standard FID Inception) | PATH.pt (TorchScript)
+  std::string reference;              // empty: the training data | FILE.npz (FID only) | an image set
+};
+
 struct Config {
   DataConfig data;
   ModelConfig model;
@@ -92,6 +101,7 @@ struct Config {
   TrainConfig train;
   OutputConfig output;
   DistConfig dist;
+  EvalConfig eval;
 };
 
 // True for the 2-D point datasets (which use the MLP energy by default).

@@ -81,7 +81,7 @@ std::string ConfigField::value_text() const {
 }
 
 std::vector<std::string> config_sections() {
-  return {"data", "model", "sampler", "train", "output", "dist"};
+  return {"data", "model", "sampler", "train", "output", "dist", "eval"};
 }
 
 std::vector<ConfigField> config_fields(Config& c) {
@@ -185,6 +185,17 @@ std::vector<ConfigField> config_fields(Config& c) {
               "iterations between cross-rank parameter checksums (0 = never)"),
       numeric("dist.timeout", &c.dist.timeout, 0, 1e9,
               "seconds an iteration may take before the job is ended as hung (0 = never)"),
+
+      numeric("eval.every", &c.eval.every, 0, big,
+              "iterations between training-time FID/KID (0 = off); rows go to the archive's /eval table"),
+      numeric("eval.samples", &c.eval.samples, 2, 1e7,
+              "samples drawn per evaluation (split over ranks) and reference examples compared with them"),
+      text("eval.features", &c.eval.features, {},
+           "feature extractor: inception (the standard FID Inception-v3, see docs/generator.md) or a TorchScript "
+           "file"),
+      text("eval.reference", &c.eval.reference, {},
+           "what samples are compared with: empty = the training data, or a statistics .npz (FID only) or an "
+           "image set file"),
   };
 }
 

@@ -212,6 +212,12 @@ void validate(Config& config) {
     throw ConfigError(fmt::format(
         "config: model.type = \"mlp\" is not allowed with data.dataset = \"{}\" (images): "
         "expected convnet or auto", config.data.dataset));
+  if (config.eval.every > 0 && toy && config.eval.features == "inception")
+    throw ConfigError(fmt::format(
+        "config: eval.features = \"inception\" needs images, and data.dataset = \"{}\" is 2-D points: set "
+        "eval.features to a TorchScript file for points, or eval.every = 0", config.data.dataset));
+  if (config.eval.features.empty())
+    throw ConfigError("config: eval.features is empty: expected inception or the path of a TorchScript file");
 }
 
 Config load_config(const std::string& yaml_path, const std::vector<std::string>& overrides) {

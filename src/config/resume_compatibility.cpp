@@ -13,10 +13,13 @@ namespace {
 
 // output.samples_kept is absent on purpose: it fixes the row shape of the archive's sample
 // batches, so it is Refused like every key not listed here.
-constexpr std::array<const char*, 12> kSameResult{
+// Training-time evaluation draws from generators of its own (seeded by train.seed and the
+// iteration), never from the training streams, so the eval.* keys leave training unchanged.
+constexpr std::array<const char*, 16> kSameResult{
     "data.prefetch",        "train.cudnn_benchmark",   "dist.check_every",  "dist.timeout",
     "output.dir",           "output.log_every",        "output.sample_every", "output.checkpoint_every",
-    "output.checkpoints_kept", "output.overwrite",     "output.resume",     "output.tensorboard"};
+    "output.checkpoints_kept", "output.overwrite",     "output.resume",     "output.tensorboard",
+    "eval.every",           "eval.samples",            "eval.features",     "eval.reference"};
 constexpr std::array<const char*, 5> kFree{"train.iterations", "train.device", "train.threads", "model.channels_last",
                                            "dist.backend"};
 

@@ -3,6 +3,9 @@
 
 #include <ATen/ATen.h>
 
+#include <filesystem>
+
+#include "integrity/checksum_sidecar.h"
 #include "io/hdf5_append.h"
 #include "io/hdf5_objects.h"
 
@@ -10,6 +13,7 @@ namespace srm {
 
 GeneratedFile::GeneratedFile(std::string path, const std::vector<std::pair<std::string, std::string>>& attributes)
     : path_(std::move(path)) {
+  std::filesystem::remove(checksum_sidecar_path(path_));  // an earlier file's seal does not cover this one
   const H5Id file = create_hdf5_file(path_, "output file");
   for (const auto& [name, value] : attributes) write_string_attribute(file.get(), name, value);
   write_string_attribute(file.get(), "created_utc", utc_timestamp());
@@ -27,5 +31,7 @@ void GeneratedFile::write(const std::string& name, const at::Tensor& tensor) con
   const H5Id file = open_hdf5_file(path_, H5F_ACC_RDWR, "output file");
   write_float_dataset(file.get(), name, tensor, false);
 }
+
+void GeneratedFile::seal() const { write_checksum_sidecar(path_); }
 
 }  // namespace srm

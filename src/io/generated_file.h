@@ -1,6 +1,8 @@
 // The HDF5 file a generator command writes (PREFIX.h5): float32 datasets, appended in batches
 // or written whole, and string attributes on the root saying where they came from (format,
 // source checkpoint, the sampler's config). Closed after every call, like the run archive.
+// When complete, seal() writes PREFIX.h5.sha256 (integrity/checksum_sidecar.h), which readers
+// verify before HDF5 opens the file; a file without it was not finished (or was copied alone).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -21,6 +23,8 @@ class GeneratedFile {
   void append(const std::string& name, const at::Tensor& rows) const;
   // Writes a whole dataset at once.
   void write(const std::string& name, const at::Tensor& tensor) const;
+  // The file is complete: records its whole-file checksum. No writes after this.
+  void seal() const;
 
  private:
   std::string path_;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "io/hdf5_handle.h"
+#include "io/hdf5_objects.h"
 
 namespace srm {
 
@@ -50,6 +51,18 @@ void append_rows(hid_t file, const std::string& name, hid_t file_type, hid_t mem
   const H5Id memory_space(H5Screate_simple(rank, count.data(), nullptr), "H5Screate_simple");
   h5_check(H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data),
            "writing " + name);
+}
+
+void shrink_rows(hid_t file, const std::string& name, hsize_t rows) {
+  if (!link_exists(file, name)) return;
+  const H5Id dataset(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "opening " + name);
+  const H5Id space(H5Dget_space(dataset.get()), "H5Dget_space");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  if (dims[0] <= rows) return;
+  dims[0] = rows;
+  h5_check(H5Dset_extent(dataset.get(), dims.data()), "truncating " + name);
 }
 
 }  // namespace srm

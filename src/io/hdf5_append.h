@@ -17,4 +17,8 @@ void append_rows(hid_t file, const std::string& name, hid_t file_type, hid_t mem
                  const std::vector<hsize_t>& row_dims, const void* data, hsize_t rows, hsize_t chunk_rows,
                  bool compress);
 
+// Keeps the first `rows` rows of the extendible dataset `name` (nothing when it is absent or
+// shorter): the archive's rows after a resume point are dropped this way.
+void shrink_rows(hid_t file, const std::string& name, hsize_t rows);
+
 }  // namespace srm

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include "io/evaluation_table.h"
 #include "io/hdf5_append.h"
 #include "io/hdf5_objects.h"
 
@@ -48,17 +49,6 @@ hsize_t rows_up_to(const std::vector<int64_t>& iterations, int64_t last) {
   return n;
 }
 
-void shrink_rows(hid_t file, const std::string& name, hsize_t rows) {
-  if (!link_exists(file, name)) return;
-  const H5Id dataset(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "opening " + name);
-  const H5Id space(H5Dget_space(dataset.get()), "H5Dget_space");
-  const int rank = H5Sget_simple_extent_ndims(space.get());
-  std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  if (dims[0] <= rows) return;
-  dims[0] = rows;
-  h5_check(H5Dset_extent(dataset.get(), dims.data()), "truncating " + name);
-}
 
 std::vector<int64_t> read_int64_rows(hid_t file, const std::string& name) {
   if (!link_exists(file, name)) return {};
@@ -106,6 +96,16 @@ void RunArchive::write_checkpoint(int64_t iteration, const NamedTensors& paramet
   for (const auto& [key, tensor] : parameters) write_float_dataset(group.get(), key, tensor, false);
 }
 
+void RunArchive::append_evaluation(const EvaluationRecord& record) const {
+  const H5Id file = open_file(path_, H5F_ACC_RDWR);
+  srm::append_evaluation(file.get(), record);
+}
+
+std::vector<EvaluationRow> archive_read_evaluations(const std::string& path) {
+  const H5Id file = open_file(path, H5F_ACC_RDONLY);
+  return read_evaluation_rows(file.get());
+}
+
 RunArchive RunArchive::reopen_for_resume(const std::string& path, int64_t iteration, const std::string& config_yaml) {
   {
     const H5Id file = open_file(path, H5F_ACC_RDWR);
@@ -119,6 +119,7 @@ RunArchive RunArchive::reopen_for_resume(const std::string& path, int64_t iterat
     std::vector<int64_t> metric_iterations;
     for (const auto& row : archive_read_metrics(path)) metric_iterations.push_back(row.iteration);
     shrink_rows(file.get(), "metrics", rows_up_to(metric_iterations, iteration));
+    trim_evaluation_rows(file.get(), iteration);
     for (const auto& name : group_members(file.get(), "checkpoints"))
       if (name.rfind("iter_", 0) == 0 && std::stoll(name.substr(5)) > iteration)
         h5_check(H5Ldelete(file.get(), ("checkpoints/" + name).c_str(), H5P_DEFAULT), "removing checkpoints/" + name);

@@ -4,6 +4,7 @@
 //   /samples/images   float32 (N, B, ...example) extendible, chunked per batch, gzip
 //   /samples/iteration int64 (N)
 //   /metrics          compound table, one row per iteration (IterationMetrics' fields)
+//   /eval             compound table, one row per training-time evaluation (io/evaluation_table.h)
 //   /checkpoints/iter_XXXXXXXX/<named_parameters() key>  float32, attr iteration
 //                     (the model's history; the resumable state is in checkpoint files, see
 //                     checkpoint/checkpoint_store.h)
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/evaluation_record.h"
 #include "trainer/iteration_metrics.h"
 #include "util/named_tensors.h"
 
@@ -47,6 +49,7 @@ class RunArchive {
   void append_samples(int64_t iteration, const at::Tensor& samples) const;
   void append_metrics(const std::vector<IterationMetrics>& rows) const;
   void write_checkpoint(int64_t iteration, const NamedTensors& parameters) const;
+  void append_evaluation(const EvaluationRecord& record) const;
 
  private:
   explicit RunArchive(std::string path) : path_(std::move(path)) {}
@@ -57,6 +60,7 @@ class RunArchive {
 int64_t archive_sample_batches(const std::string& path);
 at::Tensor archive_read_sample_batch(const std::string& path, int64_t index);
 std::vector<IterationMetrics> archive_read_metrics(const std::string& path);
+std::vector<EvaluationRow> archive_read_evaluations(const std::string& path);
 std::vector<int64_t> archive_checkpoint_iterations(const std::string& path);
 NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration);
 std::vector<int64_t> archive_sample_iterations(const std::string& path);

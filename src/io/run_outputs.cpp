@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "integrity/hdf5_probe.h"
 #include "io/hdf5_handle.h"
 #include "io/metrics_csv.h"
 #include "io/png_output.h"
@@ -43,16 +44,24 @@ RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header,
   if (resume_iteration >= 0) {
     if (!fs::exists(archive))
       throw std::runtime_error(fmt::format("cannot resume in \"{}\": it has checkpoints but no archive.h5", output.dir));
+    std::string damage;
     try {
+      probe_hdf5_file(archive.string(), "archive");  // damaged metadata must not crash the resume
       RunArchive reopened = RunArchive::reopen_for_resume(archive.string(), resume_iteration, header.config_yaml);
       write_resumed_config(dir, header.config_yaml, resume_iteration);
       return reopened;
     } catch (const Hdf5Error& e) {
-      // A crash in the middle of an append can leave the archive unreadable; the checkpoint
-      // is intact, so training goes on in a fresh archive and the damaged one is kept aside.
+      damage = e.what();
+    } catch (const FileDamagedError& e) {
+      damage = e.what();
+    }
+    {
+      // A crash in the middle of an append (or a damaged disk) can leave the archive unreadable;
+      // the checkpoint is intact, so training goes on in a fresh archive and the damaged one is
+      // kept aside.
       const fs::path damaged = dir / "archive.damaged.h5";
       fs::rename(archive, damaged);
-      log_line(0, fmt::format("warning: {}; moved it to {} and started a new archive from iteration {}", e.what(),
+      log_line(0, fmt::format("warning: {}; moved it to {} and started a new archive from iteration {}", damage,
                               damaged.string(), resume_iteration));
       RunArchive fresh = RunArchive::create(archive.string(), header);
       // The metrics up to the checkpoint survive in metrics.csv (8 significant digits): carry
@@ -120,6 +129,16 @@ RunOutputs::RunOutputs(const OutputConfig& output, const ArchiveHeader& header, 
 }
 
 RunOutputs::~RunOutputs() = default;
+
+void RunOutputs::record_evaluation(const EvaluationRecord& record) const {
+  archive_.append_evaluation(record);
+  if (!tensorboard_) return;
+  const double now = unix_wall_time();
+  tensorboard_->add_scalar("eval/fid", record.row.fid, record.row.iteration, now);
+  tensorboard_->add_scalar("eval/kid", record.row.kid, record.row.iteration, now);
+  tensorboard_->add_scalar("eval/kid_std", record.row.kid_std, record.row.iteration, now);
+  tensorboard_->flush();
+}
 
 void RunOutputs::record_metrics(const std::vector<IterationMetrics>& rows) const {
   archive_.append_metrics(rows);

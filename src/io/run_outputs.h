@@ -53,6 +53,8 @@ class RunOutputs {
   void record_samples(int64_t iteration, const at::Tensor& samples) const;
   // The resumable checkpoint file, then the parameters as a snapshot in the archive.
   void record_checkpoint(const TrainingCheckpoint& checkpoint) const;
+  // A training-time evaluation: a row of the archive's /eval table and TensorBoard's eval/*.
+  void record_evaluation(const EvaluationRecord& record) const;
   // Replaces the status file's line ("running from iteration 0", "complete at iteration 3000",
   // "interrupted at iteration 1200 by SIGUSR1"), for job scripts deciding whether to requeue.
   void write_status(const std::string& line) const { write_run_status(dir_, line); }

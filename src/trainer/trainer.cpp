@@ -186,6 +186,10 @@ TrainingSummary Trainer::run() {
     }
     if (timer_) timer_->mark(Phase::Io);
     if (checkpoint) checkpoint_at(done);  // collective: every rank takes part
+    if (evaluate_ && evaluate_every_ > 0 && done % evaluate_every_ == 0) {  // collective too
+      EvaluationRecord record = evaluate_(done);
+      if (writer) writer->submit([outputs = outputs_, record = std::move(record)] { outputs->record_evaluation(record); });
+    }
     if (timer_) {
       timer_->mark(Phase::Checkpoint);
       timer_->count_iteration();

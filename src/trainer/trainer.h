@@ -16,6 +16,7 @@
 #include "comm/communicator.h"
 #include "config/config.h"
 #include "data/dataset.h"
+#include "eval/evaluation_record.h"
 #include "io/run_outputs.h"
 #include "model/energy_net.h"
 #include "trainer/iteration_metrics.h"
@@ -56,6 +57,13 @@ class Trainer {
   // Attach a timer (bench): every phase of every iteration after the first is charged to it.
   void set_phase_timer(PhaseTimer* timer) { timer_ = timer; }
 
+  // Every `every` iterations, after that iteration's checkpoint, all ranks call `evaluate`
+  // (training-time FID/KID, trainer/training_evaluation.h); rank 0's record goes to RunOutputs.
+  void set_evaluation(int64_t every, std::function<EvaluationRecord(int64_t)> evaluate) {
+    evaluate_every_ = every;
+    evaluate_ = std::move(evaluate);
+  }
+
  private:
   Config config_;
   const Dataset& data_;
@@ -67,6 +75,8 @@ class Trainer {
   PhaseTimer* timer_ = nullptr;
   std::function<void(int64_t)> heartbeat_;
   std::function<int()> stop_request_;
+  int64_t evaluate_every_ = 0;
+  std::function<EvaluationRecord(int64_t)> evaluate_;
   const TrainingCheckpoint* resume_ = nullptr;
 
   int agreed_stop_signal();

@@ -15,6 +15,13 @@
 namespace srm {
 namespace {
 
+// Occurrences of `text` in `output`.
+int occurrences(const std::string& output, const std::string& text) {
+  int n = 0;
+  for (auto at = output.find(text); at != std::string::npos; at = output.find(text, at + 1)) ++n;
+  return n;
+}
+
 double value_after(const std::string& output, const std::string& key) {
   const auto at = output.find(key + ": ");
   if (at == std::string::npos) return NAN;
@@ -57,9 +64,12 @@ torch.jit.script(TwoClasses()).save(sys.argv[2])
 TEST_F(EvalCommand, FrechetDistanceOfUniformToRingsMatchesTheClosedForm) {
   const auto result = test::run_srm_dist(eval_args());
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const double distance = value_after(result.output, "frechet_distance");
+  const double distance = value_after(result.output, "\nfid");
   EXPECT_NEAR(distance, expected_distance(), 0.15 * expected_distance()) << result.output;
-  EXPECT_EQ(value_after(result.output, "samples"), 20000);
+  EXPECT_EQ(occurrences(result.output, "\n  n: 20000\n"), 2) << result.output;  // samples and reference
+  // KID of the same two sets: unbiased, positive here (the sets differ), beside FID.
+  EXPECT_GT(value_after(result.output, "\nkid"), 0) << result.output;
+  EXPECT_NE(result.output.find("features_sha1: "), std::string::npos) << result.output;
   // Uniform samples split evenly by the sign of x_0, each confidently: IS close to 2.
   EXPECT_NEAR(value_after(result.output, "inception_score"), 2.0, 0.1) << result.output;
   std::ifstream written(dir_.file("e.yaml"));
@@ -69,10 +79,32 @@ TEST_F(EvalCommand, FrechetDistanceOfUniformToRingsMatchesTheClosedForm) {
 TEST_F(EvalCommand, TwoRanksAgreeWithTheClosedForm) {
   const auto result = test::run_command(std::string(SRM_MPIRUN) + " -np 2 " + SRM_DIST_BINARY + eval_args());
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NEAR(value_after(result.output, "frechet_distance"), expected_distance(), 0.15 * expected_distance())
+  EXPECT_NEAR(value_after(result.output, "\nfid"), expected_distance(), 0.15 * expected_distance())
       << result.output;
-  EXPECT_EQ(value_after(result.output, "samples"), 20000);
-  EXPECT_EQ(value_after(result.output, "data_examples"), 20000);
+  EXPECT_EQ(occurrences(result.output, "\n  n: 20000\n"), 2) << result.output;
+}
+
+// eval.every: rows in the archive's /eval table and lines in the log, and training itself
+// untouched (the evaluation draws from generators of its own): the final parameters equal
+// those of the run without evaluation made in SetUp.
+TEST_F(EvalCommand, TrainingTimeEvaluationRecordsRowsAndLeavesTrainingUnchanged) {
+  const auto run = test::run_srm_dist("--config " + test::config_path("rings.yaml") + " --set output.dir=" +
+                                      dir_.file("evaluated") + " --set train.iterations=10 --set eval.every=5 " +
+                                      "--set eval.samples=400 --set eval.features=" + dir_.file("identity.pt"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("eval at iteration 5: FID "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("eval at iteration 10: FID "), std::string::npos) << run.output;
+  const auto inspect = test::run_srm_dist("inspect " + dir_.file("evaluated/archive.h5"));
+  EXPECT_NE(inspect.output.find("training-time evaluations (/eval): 2\n  iteration 5: FID "), std::string::npos)
+      << inspect.output;
+  std::ofstream(dir_.file("same.py")) << R"(import sys, h5py, numpy
+a, b = (h5py.File(p, "r")["parameters"] for p in sys.argv[1:3])
+sys.exit(0 if sorted(a) == sorted(b) and all(numpy.array_equal(a[k][()], b[k][()]) for k in a) else 1)
+)";
+  const auto same = test::run_command(std::string(SRM_TORCH_PYTHON) + " " + dir_.file("same.py") + " " +
+                                      dir_.file("run/checkpoints/ckpt_00000010.h5") + " " +
+                                      dir_.file("evaluated/checkpoints/ckpt_00000010.h5"));
+  EXPECT_EQ(same.exit_code, 0) << same.output;
 }
 
 TEST_F(EvalCommand, MissingExtractorIsAClearError) {

@@ -68,6 +68,26 @@ TEST(IdxReader, ErrorsNameTheFile) {
             std::string::npos);
 }
 
+TEST(IdxReader, HugeHeaderIsRefusedBeforeAllocating) {
+  // 2^31 images of 28x28 would be a 1.6 TB allocation: the file's size (plain) or its gzip
+  // trailer and deflate's largest ratio (gzip'd) refuse the promise first.
+  test::TempDir dir;
+  const std::string bytes = idx_bytes(0x80000000u, 28, 28, 784);
+  std::ofstream(dir.file("huge.idx"), std::ios::binary) << bytes;
+  write_gz(dir.file("huge.idx.gz"), bytes);
+  const auto plain = message_of([&] { read_idx_images(dir.file("huge.idx")); });
+  EXPECT_NE(plain.find("huge.idx\": truncated: the header promises 2147483648 images of 28x28"), std::string::npos)
+      << plain;
+  const auto gz = message_of([&] { read_idx_images(dir.file("huge.idx.gz")); });
+  EXPECT_NE(gz.find("huge.idx.gz\": damaged or truncated: the header promises 2147483648 images of 28x28"),
+            std::string::npos) << gz;
+  EXPECT_NE(gz.find("cannot hold that many"), std::string::npos) << gz;
+  // A gzip'd file cut short: its trailer no longer records the promised length.
+  write_gz(dir.file("short.idx.gz"), idx_bytes(3, 4, 5, 30));
+  EXPECT_NE(message_of([&] { read_idx_images(dir.file("short.idx.gz")); }).find("records 46 bytes in all"),
+            std::string::npos);
+}
+
 TEST(IdxReader, DebianFashionMnistWhenInstalled) {
   if (!std::filesystem::exists(kDefaultFashionMnistPath))
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";

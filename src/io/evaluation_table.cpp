@@ -1,0 +1,58 @@
+// The archive's /eval table (see evaluation_table.h).
+#include "io/evaluation_table.h"
+
+#include <cstddef>
+
+#include "io/hdf5_append.h"
+#include "io/hdf5_handle.h"
+#include "io/hdf5_objects.h"
+
+namespace srm {
+namespace {
+
+constexpr const char* kTable = "eval";
+
+H5Id row_type() {
+  H5Id type(H5Tcreate(H5T_COMPOUND, sizeof(EvaluationRow)), "H5Tcreate");
+#define SRM_FIELD(f, t) h5_check(H5Tinsert(type.get(), #f, HOFFSET(EvaluationRow, f), t), "H5Tinsert " #f)
+  SRM_FIELD(iteration, H5T_NATIVE_INT64);
+  SRM_FIELD(n, H5T_NATIVE_INT64);
+  SRM_FIELD(fid, H5T_NATIVE_DOUBLE);
+  SRM_FIELD(kid, H5T_NATIVE_DOUBLE);
+  SRM_FIELD(kid_std, H5T_NATIVE_DOUBLE);
+#undef SRM_FIELD
+  return type;
+}
+
+}  // namespace
+
+void append_evaluation(hid_t file, const EvaluationRecord& record) {
+  const H5Id type = row_type();
+  append_rows(file, kTable, type.get(), type.get(), {}, &record.row, 1, 64, false);
+  const H5Id table(H5Dopen2(file, kTable, H5P_DEFAULT), "opening /eval");
+  write_string_attribute(table.get(), "reference", record.reference);
+  write_string_attribute(table.get(), "reference_sha256", record.reference_sha256);
+  write_string_attribute(table.get(), "features", record.features);
+  write_string_attribute(table.get(), "features_sha1", record.features_sha1);
+  write_string_attribute(table.get(), "protocol", record.protocol);
+}
+
+std::vector<EvaluationRow> read_evaluation_rows(hid_t file) {
+  if (!link_exists(file, kTable)) return {};
+  const H5Id table(H5Dopen2(file, kTable, H5P_DEFAULT), "opening /eval");
+  const H5Id space(H5Dget_space(table.get()), "H5Dget_space");
+  std::vector<EvaluationRow> rows(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
+  const H5Id type = row_type();
+  if (!rows.empty())
+    h5_check(H5Dread(table.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "reading /eval");
+  return rows;
+}
+
+void trim_evaluation_rows(hid_t file, int64_t iteration) {
+  const auto rows = read_evaluation_rows(file);
+  hsize_t kept = 0;
+  while (kept < rows.size() && rows[kept].iteration <= iteration) ++kept;
+  shrink_rows(file, kTable, kept);
+}
+
+}  // namespace srm
