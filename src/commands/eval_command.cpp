@@ -66,12 +66,12 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
   const ReferenceSet reference =
       reference_statistics(args.reference_path, model.config.data, static_cast<uint64_t>(model.config.train.seed),
                            total, extractor, *comm, (std::filesystem::path(model.run_dir) / "eval_cache").string(),
-                           stdout);
+                           stderr);
   if (rank == 0 && reference.from_cache) log_line(0, "reference statistics from " + reference.cache_file);
 
   ShardedFeatures generated(total);
   std::unique_ptr<ProgressLine> progress;
-  if (rank == 0) progress = std::make_unique<ProgressLine>("eval samples", 0, total, 1, stdout);
+  if (rank == 0) progress = std::make_unique<ProgressLine>("eval samples", 0, total, 1, stderr);
   draw_sharded_samples(model, rank, world, total, 0x4556414C /* "EVAL" */, device, [&](const SampleRound& r) {
     if (r.shard.count > 0) {
       generated.add(r.start + r.shard.offset, extractor.features(r.samples));

@@ -37,7 +37,7 @@ SummarisedSet summarise(const std::string& path, int64_t count, std::optional<Fe
   if (comm.rank() == 0)
     log_line(0, fmt::format("fid: features of {} images of {} ({} per batch, {} rank(s))", n, images->describe(),
                             extractor->batch_size(), comm.world_size()));
-  set.features = extract_image_features(*images, n, *extractor, comm, "features", stdout);
+  set.features = extract_image_features(*images, n, *extractor, comm, "features", stderr);
   set.label = {images->describe(), image_set_checksum(path), n};
   return set;
 }

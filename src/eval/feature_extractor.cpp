@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/script.h>
 
 #include <filesystem>
@@ -41,6 +42,10 @@ FeatureExtractor::~FeatureExtractor() = default;
 FeatureExtractor::FeatureExtractor(FeatureExtractor&&) noexcept = default;
 
 at::Tensor FeatureExtractor::features(const at::Tensor& images) {
+  if (standard_ && images.dim() != 4)
+    throw std::runtime_error(fmt::format("the standard FID Inception takes images (N, C, H, W); these examples have "
+                                         "shape ({}): for 2-D points give a TorchScript extractor of your own "
+                                         "(--features FILE.pt, eval.features)", fmt::join(images.sizes(), ", ")));
   const torch::NoGradGuard no_grad;
   std::vector<at::Tensor> parts;
   for (int64_t i = 0; i < images.size(0); i += batch_size_) {

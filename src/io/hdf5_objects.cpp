@@ -117,6 +117,13 @@ void write_dataset(hid_t location, const std::string& name, const at::Tensor& cp
 at::Tensor read_dataset(hid_t location, const std::string& name, at::ScalarType type, hid_t memory_type) {
   const H5Id dataset(H5Dopen2(location, name.c_str(), H5P_DEFAULT), "opening dataset " + name);
   const auto dims = dataset_dims(dataset.get());
+  // A damaged dataspace can promise billions of values: what the dataset stores bounds what it
+  // can hold (gzip's largest ratio is about 1000:1), checked before anything is allocated.
+  double values = 1;
+  for (hsize_t d : dims) values *= static_cast<double>(d);
+  const double stored = static_cast<double>(H5Dget_storage_size(dataset.get()));
+  if (values * static_cast<double>(at::elementSize(type)) > std::max(stored * 1100.0, double(1 << 20)))
+    throw Hdf5Error(fmt::format("dataset {} claims {:.0f} values but stores {:.0f} bytes: damaged", name, values, stored));
   at::Tensor out = at::empty(std::vector<int64_t>(dims.begin(), dims.end()), type);
   h5_check(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()),
            "reading dataset " + name + " (checksum or storage error)");
