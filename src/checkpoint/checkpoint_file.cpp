@@ -115,6 +115,10 @@ TrainingCheckpoint read_checkpoint_file(const std::string& path) {
     return read_unchecked(path);
   } catch (const CheckpointError&) {
     throw;
+  } catch (const ProbeUnavailableError&) {
+    throw;  // an installation problem, not a bad checkpoint: resume must not skip good files for it
+  } catch (const FileProbeTimeoutError&) {
+    throw;  // likewise a slow file system
   } catch (const FileCorruptError& e) {
     throw CheckpointError(e.what());
   } catch (const FileDamagedError& e) {

@@ -47,8 +47,10 @@ cxxopts::Options make_options() {
       ("interpolation", "interpolate: paper (rho z1 + sqrt(1-rho^2) z2) or copula (stays in a uniform p0's support)",
        cxxopts::value<std::string>()->default_value("paper"))
       ("features", "eval, fid: inception (the standard FID Inception-v3, docs/generator.md) or a TorchScript "
-                   "feature extractor", cxxopts::value<std::string>()->default_value("inception"))
-      ("reference", "eval: compare with this image set or statistics .npz instead of the run's training data",
+                   "feature extractor (default: fid inception; eval the run's eval.features, inception unless set)",
+       cxxopts::value<std::string>()->default_value(""))
+      ("reference", "eval: compare with this image set or statistics .npz instead of the run's eval.reference "
+                    "(default: its training data)",
        cxxopts::value<std::string>()->default_value(""))
       ("save-stats", "fid: write the first set's mean and covariance to this .npz (pytorch-fid's keys mu, sigma)",
        cxxopts::value<std::string>()->default_value(""))
@@ -131,6 +133,11 @@ CliArgs parse_cli(int argc, const char* const* argv) {
               (args.operands.size() == 1 && args.save_stats_path.empty())))
     throw CliError("fid compares two image sets, or summarises one: srm-dist fid A B | srm-dist fid A --save-stats "
                    "OUT.npz (A, B: an HDF5 image set or samples file, an IDX file, a CIFAR-10 folder, a .npz)");
+  const auto ends_with_npz = [](const std::string& p) { return p.size() > 4 && p.compare(p.size() - 4, 4, ".npz") == 0; };
+  if (fid && !args.save_stats_path.empty() && (!ends_with_npz(args.save_stats_path) || ends_with_npz(args.operands[0])))
+    throw CliError(fmt::format("--save-stats writes the first set's statistics to a .npz: got \"{}\" for a first set "
+                               "\"{}\" (it must be images, and the output name must end in .npz)",
+                               args.save_stats_path, args.operands[0]));
   if (args.kid_subsets < 1 || args.kid_subset_size < 2)
     throw CliError(fmt::format("--kid-subsets must be >= 1 and --kid-subset-size >= 2 (got {} and {})",
                                args.kid_subsets, args.kid_subset_size));

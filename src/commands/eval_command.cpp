@@ -43,7 +43,9 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
   auto comm = make_communicator(model.config.dist.backend, session, device,
                                 job_failure_policy(session, model.config.dist.timeout));
   const int rank = comm->rank(), world = comm->world_size();
-  FeatureExtractor extractor(args.features_path, device);
+  // The run's own eval.features / eval.reference unless the command line says otherwise.
+  FeatureExtractor extractor(args.features_path.empty() ? model.config.eval.features : args.features_path, device);
+  const std::string reference_path = args.reference_path.empty() ? model.config.eval.reference : args.reference_path;
   std::optional<torch::jit::Module> classifier;
   std::optional<InceptionScore> inception;
   if (!args.classifier_path.empty()) {
@@ -64,7 +66,7 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
                               "equal N (KID is unbiased)", total));
   }
   const ReferenceSet reference =
-      reference_statistics(args.reference_path, model.config.data, static_cast<uint64_t>(model.config.train.seed),
+      reference_statistics(reference_path, model.config.data, static_cast<uint64_t>(model.config.train.seed),
                            total, extractor, *comm, (std::filesystem::path(model.run_dir) / "eval_cache").string(),
                            stderr);
   if (rank == 0 && reference.from_cache) log_line(0, "reference statistics from " + reference.cache_file);

@@ -1,6 +1,7 @@
 // The fid command (see fid_command.h).
 #include "commands/fid_command.h"
 
+#include <c10/util/Exception.h>
 #include <fmt/format.h>
 
 #include <fstream>
@@ -37,7 +38,14 @@ SummarisedSet summarise(const std::string& path, int64_t count, std::optional<Fe
   if (comm.rank() == 0)
     log_line(0, fmt::format("fid: features of {} images of {} ({} per batch, {} rank(s))", n, images->describe(),
                             extractor->batch_size(), comm.world_size()));
-  set.features = extract_image_features(*images, n, *extractor, comm, "features", stderr);
+  try {
+    set.features = extract_image_features(*images, n, *extractor, comm, "features", stderr);
+  } catch (const std::invalid_argument& e) {  // the protocol's and the moments' checks: name the set
+    throw std::runtime_error(fmt::format("\"{}\": {}", path, e.what()));
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(fmt::format("\"{}\": the feature extractor failed on these images: {}", path,
+                                         e.what_without_backtrace()));
+  }
   set.label = {images->describe(), image_set_checksum(path), n};
   return set;
 }
@@ -48,15 +56,14 @@ int run_fid_command(const CliArgs& args, const MpiSession& session) {
   const c10::Device device = select_device(args.device, session.local_rank(), session.local_size());
   auto comm = make_communicator("auto", session, device, job_failure_policy(session, 1800));
   std::optional<FeatureExtractor> extractor;  // loaded when a side is images, not statistics
-  const SummarisedSet a = summarise(args.operands.at(0), args.count, extractor, args.features_path, device, *comm);
-  if (!args.save_stats_path.empty() && comm->rank() == 0) {
-    if (is_statistics_file(args.operands.at(0)))
-      throw std::runtime_error("--save-stats: the first set is already a statistics file");
+  const std::string features = args.features_path.empty() ? "inception" : args.features_path;
+  const SummarisedSet a = summarise(args.operands.at(0), args.count, extractor, features, device, *comm);
+  if (!args.save_stats_path.empty() && comm->rank() == 0) {  // parse_cli checked the names
     save_statistics_npz(args.save_stats_path, a.features, false);
     log_line(0, fmt::format("wrote the statistics (mu, sigma) of {} images to {}", a.label.count, args.save_stats_path));
   }
   if (args.operands.size() < 2) return 0;
-  const SummarisedSet b = summarise(args.operands.at(1), args.count, extractor, args.features_path, device, *comm);
+  const SummarisedSet b = summarise(args.operands.at(1), args.count, extractor, features, device, *comm);
   if (comm->rank() != 0) return 0;
   const SetDistance distance = distance_between(a.features, b.features, args.kid_subsets, args.kid_subset_size, 0);
   // A side given as statistics has no extractor of its own here: its numbers are comparable

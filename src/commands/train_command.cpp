@@ -179,17 +179,18 @@ int run_train_command(const CliArgs& args, const MpiSession& session, const Stop
     timer = std::make_unique<PhaseTimer>(sync);
     trainer.set_phase_timer(timer.get());
   }
+  std::unique_ptr<TrainingEvaluation> evaluation;  // collective set-up: the reference's features
+  // (before the watchdog: embedding the reference on a CPU takes minutes and is not a hang)
+  if (config.eval.every > 0) {
+    evaluation = std::make_unique<TrainingEvaluation>(config, energy, data->example_shape(), device, *comm);
+    trainer.set_evaluation(config.eval.every, [e = evaluation.get()](int64_t done) { return e->evaluate(done); });
+  }
   // The clock starts with the first iteration: loading a large dataset is not a hang.
   std::unique_ptr<ProgressWatchdog> watchdog;
   if (comm->world_size() > 1 && config.dist.timeout > 0) {
     watchdog = std::make_unique<ProgressWatchdog>(config.dist.timeout,
                                                   [&session](const std::string& message) { session.fail_job("error: " + message); });
     trainer.set_heartbeat([w = watchdog.get()](int64_t iteration) { w->beat(iteration); });
-  }
-  std::unique_ptr<TrainingEvaluation> evaluation;  // collective set-up: the reference's features
-  if (config.eval.every > 0) {
-    evaluation = std::make_unique<TrainingEvaluation>(config, energy, data->example_shape(), device, *comm);
-    trainer.set_evaluation(config.eval.every, [e = evaluation.get()](int64_t done) { return e->evaluate(done); });
   }
   const TrainingSummary summary = trainer.run();
   if (timer && leader) {

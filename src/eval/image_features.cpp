@@ -33,7 +33,7 @@ ImageFeatures ShardedFeatures::finish(Communicator& comm) const {
 
 ImageFeatures moments_of(const at::Tensor& features) {
   if (features.size(0) < 2)
-    throw std::runtime_error(fmt::format("FID and KID need at least 2 images on each side, got {}", features.size(0)));
+    throw std::invalid_argument(fmt::format("FID and KID need at least 2 images on each side, got {}", features.size(0)));
   ImageFeatures out;
   out.features = features;
   out.count = features.size(0);

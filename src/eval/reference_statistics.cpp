@@ -1,6 +1,7 @@
 // Reference statistics with their cache (see reference_statistics.h).
 #include "eval/reference_statistics.h"
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -25,9 +26,11 @@ std::string training_data_checksum(const DataConfig& data) {
   return image_set_checksum(path);
 }
 
-std::string data_settings(const DataConfig& data) {
-  return fmt::format("dataset={} path={} image_size={} max_examples={} toy_examples={} toy_noise={}", data.dataset,
-                     data.path, data.image_size, data.max_examples, data.toy_examples, data.toy_noise);
+// The generated 2-D sets are drawn from the seed: it is part of their content.
+std::string data_settings(const DataConfig& data, uint64_t seed) {
+  return fmt::format("dataset={} path={} image_size={} max_examples={} toy_examples={} toy_noise={} seed={}",
+                     data.dataset, data.path, data.image_size, data.max_examples, data.toy_examples, data.toy_noise,
+                     data.dataset == "rings" || data.dataset == "gmm" ? seed : 0);
 }
 
 // A short stable name for the cache file: the first 16 hex digits of the SHA-256 of `key`.
@@ -52,19 +55,25 @@ ReferenceSet reference_statistics(const std::string& reference_path, const DataC
   const std::string checksum = training_data ? training_data_checksum(data) : image_set_checksum(reference_path);
   reference.label = {images->describe(), checksum, count};
   // Only rank 0 writes the cache (and makes its folder); every rank computes the same name.
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", checksum, training_data ? data_settings(data) : reference_path,
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", checksum, training_data ? data_settings(data, seed) : reference_path,
                                       extractor.sha1(), extractor.protocol(), count, images->describe());
   reference.cache_file = cache_name(cache_dir, key);
+  bool loaded = false;
   if (fs::exists(reference.cache_file)) {
     try {
       reference.features = load_statistics_npz(reference.cache_file);
-      if (reference.features.features.defined() && reference.features.count == count) {
-        reference.from_cache = true;
-        return reference;
-      }
+      loaded = reference.features.features.defined() && reference.features.count == count;
     } catch (const std::exception& e) {
       if (comm.rank() == 0) log_line(0, fmt::format("warning: {}; computing the reference statistics again", e.what()));
     }
+  }
+  // The ranks must agree (their next collectives differ): the cache is used only when every rank
+  // could load it (a node-local folder or a file system's stale view can differ between ranks).
+  at::Tensor missing = at::full({1}, loaded ? 0.f : 1.f, at::TensorOptions().device(comm.device()));
+  if (comm.world_size() > 1) comm.all_reduce(missing, ReduceOp::Max);
+  if (missing.item<float>() == 0.f) {
+    reference.from_cache = true;
+    return reference;
   }
   if (comm.rank() == 0)
     log_line(0, fmt::format("reference: features of {} examples of {} (cached afterwards in {})", count,

@@ -17,7 +17,8 @@ std::string quoted(const std::string& text) {
 
 std::string set_lines(const std::string& key, const SetLabel& set) {
   return fmt::format("{}:\n  source: {}\n  sha256: {}\n  n: {}\n", key, quoted(set.source),
-                     set.checksum.empty() ? "null" : quoted(set.checksum), set.count);
+                     set.checksum.empty() ? "null" : quoted(set.checksum),
+                     set.count > 0 ? std::to_string(set.count) : "null  # not recorded in the statistics file");
 }
 
 }  // namespace

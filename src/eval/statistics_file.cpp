@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <filesystem>
+
 
 #include "eval/npz_file.h"
 #include "integrity/checksum_sidecar.h"
@@ -39,6 +41,7 @@ void save_statistics_npz(const std::string& path, const ImageFeatures& statistic
                                          {"sigma", array_of(statistics.covariance, "<f8")},
                                          {"count", array_of(at::full({}, statistics.count, at::kLong), "<i8")}};
   if (with_features && statistics.features.defined()) arrays["features"] = array_of(statistics.features, "<f4");
+  std::filesystem::remove(checksum_sidecar_path(path));  // the old file's seal does not cover the new one
   write_npz(path, arrays);
   write_checksum_sidecar(path);
 }

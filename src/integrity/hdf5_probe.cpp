@@ -35,7 +35,7 @@ std::string probe_program() {
 #ifdef SRM_H5PROBE_BUILD_PATH
   if (fs::exists(SRM_H5PROBE_BUILD_PATH)) return SRM_H5PROBE_BUILD_PATH;
 #endif
-  throw std::runtime_error(
+  throw ProbeUnavailableError(
       "srm-h5probe (built with srm-dist) is not next to the srm-dist executable: it reads HDF5 files in a separate "
       "process so that a damaged file cannot crash srm-dist; copy it beside srm-dist or set SRM_H5PROBE to its path");
 }
@@ -49,7 +49,7 @@ struct ChildEnd {
 // Runs `argv` with stderr captured (the first 4 KiB) and a wall-clock limit.
 ChildEnd run_child(const std::vector<std::string>& arguments, std::chrono::seconds limit) {
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw ProbeUnavailableError(fmt::format("pipe: {}", std::strerror(errno)));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -63,7 +63,7 @@ ChildEnd run_child(const std::vector<std::string>& arguments, std::chrono::secon
   ::close(pipe_fds[1]);
   if (spawned != 0) {
     ::close(pipe_fds[0]);
-    throw std::runtime_error(fmt::format("starting \"{}\": {}", arguments[0], std::strerror(spawned)));
+    throw ProbeUnavailableError(fmt::format("starting \"{}\": {}", arguments[0], std::strerror(spawned)));
   }
   ChildEnd end;
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -85,7 +85,10 @@ ChildEnd run_child(const std::vector<std::string>& arguments, std::chrono::secon
     if (end.stderr_text.size() < 4096) end.stderr_text.append(buffer, static_cast<size_t>(got));
   }
   ::close(pipe_fds[0]);
-  while (::waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {}
+  pid_t waited = -1;
+  while ((waited = ::waitpid(pid, &end.status, 0)) < 0 && errno == EINTR) {}
+  if (waited != pid)  // e.g. SIGCHLD ignored by the parent: no verdict can be read
+    throw ProbeUnavailableError(fmt::format("waiting for \"{}\": {}", arguments[0], std::strerror(errno)));
   return end;
 }
 
@@ -100,12 +103,16 @@ void probe_hdf5_file(const std::string& path, const std::string& what) {
   std::error_code error;
   const auto size = fs::file_size(path, error);
   if (error) throw FileDamagedError(fmt::format("{} \"{}\" cannot be read: {}", what, path, error.message()));
-  // Reading at 100 MB/s is slow for any disk; a probe taking longer is stuck in damaged metadata.
-  const auto limit = std::chrono::seconds(30 + static_cast<int64_t>(std::min<uintmax_t>(size, uintmax_t{256} << 20) / 100'000'000));
+  // Generous for any disk (the probe reads at most 256 MiB of values plus the metadata); a probe
+  // taking longer is most likely looping in damaged metadata.
+  const char* configured = std::getenv("SRM_H5PROBE_TIMEOUT");
+  const auto limit = std::chrono::seconds(configured && *configured ? std::max(1L, std::atol(configured))
+                                                                    : 60 + static_cast<int64_t>(size / 100'000'000));
   const ChildEnd end = run_child({probe_program(), path}, limit);
   if (end.timed_out)
-    throw FileDamagedError(fmt::format("{} \"{}\" is damaged: the HDF5 library did not finish reading it within {} s "
-                                       "(probed in a separate process)", what, path, limit.count()));
+    throw FileProbeTimeoutError(fmt::format("{} \"{}\" is damaged or on a very slow file system: the HDF5 library did "
+                                            "not finish reading it within {} s (probed in a separate process; "
+                                            "SRM_H5PROBE_TIMEOUT sets the limit)", what, path, limit.count()));
   if (WIFSIGNALED(end.status))
     throw FileDamagedError(fmt::format("{} \"{}\" is damaged: the HDF5 library could not read it (it crashed with "
                                        "signal {} reading the file in a separate process)", what, path,

@@ -20,6 +20,21 @@ class FileDamagedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The probe ran past its time limit: damaged metadata can loop, but so can a slow file system,
+// so callers that would set a file aside (resume) stop instead. Limit: 60 s plus 1 s per
+// 100 MB of file, or SRM_H5PROBE_TIMEOUT seconds.
+class FileProbeTimeoutError : public FileDamagedError {
+ public:
+  using FileDamagedError::FileDamagedError;
+};
+
+// The probe could not be run at all (srm-h5probe missing, no process or pipe): an installation
+// or system problem, never a verdict on the file.
+class ProbeUnavailableError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Throws FileDamagedError naming `what` and `path` ("archive \"x/archive.h5\" is damaged: the
 // HDF5 library could not read it (...)") unless the child reads it cleanly.
 void probe_hdf5_file(const std::string& path, const std::string& what);

@@ -52,6 +52,8 @@ RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header,
       return reopened;
     } catch (const Hdf5Error& e) {
       damage = e.what();
+    } catch (const FileProbeTimeoutError&) {
+      throw;  // not a verdict on the file: never set a possibly healthy archive aside
     } catch (const FileDamagedError& e) {
       damage = e.what();
     }

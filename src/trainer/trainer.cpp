@@ -186,7 +186,8 @@ TrainingSummary Trainer::run() {
     }
     if (timer_) timer_->mark(Phase::Io);
     if (checkpoint) checkpoint_at(done);  // collective: every rank takes part
-    if (evaluate_ && evaluate_every_ > 0 && done % evaluate_every_ == 0) {  // collective too
+    // Collective too; skipped when the job is stopping (a preemption's grace period is short).
+    if (evaluate_ && evaluate_every_ > 0 && done % evaluate_every_ == 0 && summary.stop_signal == 0) {
       EvaluationRecord record = evaluate_(done);
       if (writer) writer->submit([outputs = outputs_, record = std::move(record)] { outputs->record_evaluation(record); });
     }

@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <string>
+#include <utility>
 
 #include "e2e/run_binary.h"
 #include "test_support.h"
@@ -105,6 +108,35 @@ sys.exit(0 if sorted(a) == sorted(b) and all(numpy.array_equal(a[k][()], b[k][()
                                       dir_.file("run/checkpoints/ckpt_00000010.h5") + " " +
                                       dir_.file("evaluated/checkpoints/ckpt_00000010.h5"));
   EXPECT_EQ(same.exit_code, 0) << same.output;
+}
+
+// `fid` on two IDX files with the identity as extractor: the same FID and KID on 1, 2 and 3
+// ranks (each rank embeds its share; the features are all-reduced exactly).
+TEST_F(EvalCommand, FidOfTwoImageFilesIsTheSameOnOneTwoAndThreeRanks) {
+  for (const auto& [name, seed] : {std::pair<std::string, unsigned>{"a.idx", 1u}, {"b.idx", 2u}}) {
+    std::string bytes;
+    for (uint32_t v : {0x00000803u, 40u, 8u, 8u})
+      for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((v >> shift) & 0xff));
+    unsigned state = seed;
+    for (int i = 0; i < 40 * 64; ++i) {
+      state = state * 1103515245u + 12345u;  // any fixed bytes will do; b's differ from a's
+      bytes.push_back(static_cast<char>((state >> 16) & (seed == 1 ? 0xff : 0x7f)));
+    }
+    std::ofstream(dir_.file(name), std::ios::binary) << bytes;
+  }
+  const std::string args = " fid " + dir_.file("a.idx") + " " + dir_.file("b.idx") + " --features " +
+                           dir_.file("identity.pt") + " --kid-subsets 5";
+  const auto one = test::run_srm_dist(args);
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const double fid = value_after(one.output, "\nfid"), kid = value_after(one.output, "\nkid");
+  EXPECT_GT(fid, 0) << one.output;
+  for (int ranks : {2, 3}) {
+    const auto many = test::run_command(std::string(SRM_MPIRUN) + " -np " + std::to_string(ranks) + " " +
+                                        SRM_DIST_BINARY + args);
+    ASSERT_EQ(many.exit_code, 0) << many.output;
+    EXPECT_NEAR(value_after(many.output, "\nfid"), fid, 1e-6 * fid) << ranks << " ranks\n" << many.output;
+    EXPECT_NEAR(value_after(many.output, "\nkid"), kid, 1e-6 * std::abs(kid)) << ranks << " ranks\n" << many.output;
+  }
 }
 
 TEST_F(EvalCommand, MissingExtractorIsAClearError) {

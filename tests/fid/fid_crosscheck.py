@@ -82,22 +82,26 @@ def main():
         if not ok:
             failures.append(message)
 
-    code, ours = run([args.srm_dist, "fid", sets["a"][0], sets["b"][0], "--kid-subsets", "10"])
+    # Subsets of 16 of the 24 rows: both sides draw them with torch.randperm from the same seed,
+    # so the subset sampling and the standard deviation are compared too.
+    code, ours = run([args.srm_dist, "fid", sets["a"][0], sets["b"][0], "--kid-subsets", "10", "--kid-subset-size", "16"])
     check(code == 0, f"srm-dist fid A B exits 0 (got {code})")
     if code != 0:
         print(ours)
         return 1
     code, text = run([sys.executable, os.path.join(HERE, "reference_fid.py"), "--inception", args.inception,
-                      "--kid-subsets", "10", sets["a"][1], sets["b"][1]])
+                      "--kid-subsets", "10", "--kid-subset-size", "16", sets["a"][1], sets["b"][1]])
     check(code == 0, "reference_fid.py A B runs")
     theirs = json.loads(text.strip().splitlines()[-1])
-    fid, kid = report_value(ours, "fid"), report_value(ours, "kid")
+    fid, kid, kid_std = report_value(ours, "fid"), report_value(ours, "kid"), report_value(ours, "kid_std")
     check(relative(fid, theirs["fid"]) < 1e-3,
           f"FID: srm-dist {fid:.6f}, Python ({theirs['sqrtm']}) {theirs['fid']:.6f}, relative difference "
           f"{relative(fid, theirs['fid']):.2e} < 1e-3")
     check(relative(kid, theirs["kid_mean"]) < 1e-3,
           f"KID: srm-dist {kid:.6g}, Python {theirs['kid_mean']:.6g} (10 subsets of {theirs['kid_subset_size']}), "
           f"relative difference {relative(kid, theirs['kid_mean']):.2e} < 1e-3")
+    check(kid_std > 0 and relative(kid_std, theirs["kid_std"]) < 1e-2,
+          f"KID std over subsets: srm-dist {kid_std:.6g}, Python {theirs['kid_std']:.6g} (printed to 6 digits; < 1%)")
 
     stats = os.path.join(args.work, "a.npz")
     code, text = run([args.srm_dist, "fid", sets["a"][0], "--save-stats", stats])

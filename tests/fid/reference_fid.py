@@ -65,8 +65,8 @@ def mmd2_unbiased(x, y):
     return ((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2 * kxy.sum() / (m * m)
 
 
-def kernel_distance(f1, f2, subsets, seed):
-    size = min(len(f1), len(f2), 1000)
+def kernel_distance(f1, f2, subsets, seed, subset_size):
+    size = min(len(f1), len(f2), subset_size)
     generator = torch.Generator().manual_seed(seed)
     values = []
     for _ in range(subsets):
@@ -83,6 +83,7 @@ def main():
     parser.add_argument("--inception", required=True, help="the TorchScript feature extractor")
     parser.add_argument("--kid-subsets", type=int, default=100)
     parser.add_argument("--kid-seed", type=int, default=0)
+    parser.add_argument("--kid-subset-size", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
@@ -101,7 +102,7 @@ def main():
     else:
         f2 = features(module, args.images[1], args.batch_size, args.device)
         mu2, s2 = f2.mean(0), np.cov(f2, rowvar=False)
-        mean, std, size = kernel_distance(f1, f2, args.kid_subsets, args.kid_seed)
+        mean, std, size = kernel_distance(f1, f2, args.kid_subsets, args.kid_seed, args.kid_subset_size)
         result.update(n2=len(f2), kid_mean=mean, kid_std=std, kid_subsets=args.kid_subsets, kid_subset_size=size)
     result["fid"], result["sqrtm"] = frechet_distance(mu1, s1, mu2, s2)
     result["protocol"] = "[-1,1] -> [0,255], F.interpolate bilinear 299x299 align_corners=False, gray -> RGB, (x-128)/128"

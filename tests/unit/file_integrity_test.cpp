@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -162,6 +163,35 @@ TEST(Hdf5Probe, ACrashInTheChildIsAMessageNotACrash) {
   // read_checkpoint_file turns the verdict into the CheckpointError resume falls back on.
   EXPECT_NE(message_of<CheckpointError>([&] { read_checkpoint_file(dir.file("c.h5")); }).find("could not read it"),
             std::string::npos);
+}
+
+TEST(Hdf5Probe, AProbeThatDoesNotFinishIsStoppedAndReported) {
+  test::TempDir dir;
+  write_checkpoint_file(dir.file("c.h5"), small_checkpoint(3));
+  const FakeProbe hanging(dir, "exec sleep 30");
+  setenv("SRM_H5PROBE_TIMEOUT", "1", 1);
+  const auto start = std::chrono::steady_clock::now();
+  std::string message;
+  try {
+    probe_hdf5_file(dir.file("c.h5"), "archive");
+  } catch (const FileProbeTimeoutError& e) {
+    message = e.what();
+  }
+  unsetenv("SRM_H5PROBE_TIMEOUT");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
+  EXPECT_NE(message.find("did not finish reading it within 1 s"), std::string::npos) << message;
+  // A timeout is no verdict on a checkpoint: it propagates instead of becoming a skipped file.
+  setenv("SRM_H5PROBE_TIMEOUT", "1", 1);
+  EXPECT_THROW(read_checkpoint_file(dir.file("c.h5")), FileProbeTimeoutError);
+  unsetenv("SRM_H5PROBE_TIMEOUT");
+}
+
+TEST(Hdf5Probe, AMissingProbeIsAnInstallationErrorNotABadFile) {
+  test::TempDir dir;
+  write_checkpoint_file(dir.file("c.h5"), small_checkpoint(3));
+  setenv("SRM_H5PROBE", dir.file("no-such-probe").c_str(), 1);
+  EXPECT_THROW(read_checkpoint_file(dir.file("c.h5")), ProbeUnavailableError);
+  unsetenv("SRM_H5PROBE");
 }
 
 TEST(Hdf5Probe, ASealedFileIsNotProbed) {
