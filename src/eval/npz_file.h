@@ -15,31 +15,15 @@
 // give the same bytes; it goes to PATH.partial, is synced and renamed over PATH.
 #pragma once
 
-#include <cstdint>
 #include <map>
 #include <string>
-#include <vector>
+
+#include "eval/npy_format.h"
 
 namespace srm {
-
-struct NpyArray {
-  std::string dtype;                // NumPy descr: "<f8", "<f4", "<i8", "|u1", ...
-  std::vector<int64_t> shape;       // empty for a 0-d array (one element)
-  std::vector<unsigned char> data;  // C order, little-endian
-};
 
 // Keys are the member names without ".npy" (as numpy.load gives them).
 std::map<std::string, NpyArray> read_npz(const std::string& path);
 void write_npz(const std::string& path, const std::map<std::string, NpyArray>& arrays);
-
-// The number of elements `shape` describes (1 for a 0-d array).
-int64_t element_count(const std::vector<int64_t>& shape);
-
-// The elements as doubles, for the float and integer dtypes above (int64 beyond 2^53 rounds).
-// `what` names the array in the error for an unsupported dtype or a size that does not match.
-std::vector<double> as_float64(const NpyArray& array, const std::string& what = "array");
-
-// A "<f8" array from doubles; throws std::invalid_argument when values do not fill `shape`.
-NpyArray float64_array(const std::vector<int64_t>& shape, const std::vector<double>& values);
 
 }  // namespace srm
