@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "data/batch_plan.h"
+#include "eval/gaussian_statistics.h"
 #include "io/progress_line.h"
 
 namespace srm {
@@ -34,13 +35,13 @@ ImageFeatures ShardedFeatures::finish(Communicator& comm) const {
 ImageFeatures moments_of(const at::Tensor& features) {
   if (features.size(0) < 2)
     throw std::invalid_argument(fmt::format("FID and KID need at least 2 images on each side, got {}", features.size(0)));
+  GaussianStatistics moments(features.size(1));
+  moments.add(features);
   ImageFeatures out;
   out.features = features;
-  out.count = features.size(0);
-  const at::Tensor f = features.to(at::kDouble);
-  out.mean = f.mean(0);
-  const at::Tensor centred = f - out.mean;
-  out.covariance = centred.t().mm(centred) / static_cast<double>(out.count - 1);
+  out.count = moments.count();
+  out.mean = moments.mean();
+  out.covariance = moments.covariance();
   return out;
 }
 
