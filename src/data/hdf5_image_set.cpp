@@ -8,6 +8,7 @@
 
 #include "data/in_memory_images.h"
 #include "integrity/hdf5_probe.h"
+#include "io/hdf5_objects.h"
 #include "io/hdf5_handle.h"
 
 namespace srm {
@@ -44,6 +45,12 @@ Hdf5ImageSet::Hdf5ImageSet(const std::string& path, int64_t image_size, int64_t 
   if (rank != 4 || !(byte_images || float_images_))
     throw DataError(fmt::format("\"{}\": /images must be uint8 (or float32 in [-1, 1]) with 4 dimensions "
                                 "(N, C, H, W)", path));
+  // Float images are taken as [-1, 1] only from srm-dist's own samples files, which say so.
+  if (float_images_ && (!has_attribute(file, "format") ||
+                        read_string_attribute(file, "format").rfind("srm-dist-samples/", 0) != 0))
+    throw DataError(fmt::format("\"{}\": /images is float32 but the file is not an srm-dist samples file (root "
+                                "attribute format = srm-dist-samples/1); store uint8 images in [0, 255] instead",
+                                path));
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   if (dims[2] != dims[3] || (dims[1] != 1 && dims[1] != 3))
     throw DataError(fmt::format("\"{}\": /images has shape ({}, {}, {}, {}); expected (N, 1 or 3, "

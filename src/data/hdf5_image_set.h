@@ -1,6 +1,6 @@
 // An HDF5 image set: dataset "/images", uint8 (N, C, H, W) in [0, 255] as written by
-// srm-prepare-images (datasets/), or float32 in [-1, 1] as `srm-dist sample` writes (so a
-// samples file is an image set too: for `fid`, or to train on). Images are read per batch (the
+// srm-prepare-images (datasets/), or float32 in [-1, 1] in a file `srm-dist sample` wrote
+// (format srm-dist-samples/1: a samples file is an image set too, for `fid` or to train on). Images are read per batch (the
 // set may not fit in memory: CelebA at 128x128 is ~10 GB), so only the file handle is held.
 // The file is checked before HDF5 opens it (its .sha256, else a child-process probe).
 #pragma once

@@ -38,8 +38,12 @@ SetDistance distance_between(const ImageFeatures& a, const ImageFeatures& b, int
 std::string distance_report(const SetDistance& d, const SetLabel& a, const SetLabel& b, const std::string& features,
                             const std::string& features_sha1, const std::string& protocol) {
   std::string out = fmt::format("fid: {:.8g}\n", d.fid);
+  // With subsets as large as both sets every subset is the whole set: no spread to report.
+  const bool whole_sets = d.kid && d.kid->subset_size == a.count && d.kid->subset_size == b.count;
   if (d.kid)
-    out += fmt::format("kid: {:.8g}\nkid_std: {:.6g}\nkid_subsets: {}\nkid_subset_size: {}\n", d.kid->mean, d.kid->std,
+    out += fmt::format("kid: {:.8g}\nkid_std: {}\nkid_subsets: {}\nkid_subset_size: {}\n", d.kid->mean,
+                       whole_sets ? std::string("null  # every subset is the whole of both sets")
+                                  : fmt::format("{:.6g}", d.kid->std),
                        d.kid->subsets, d.kid->subset_size);
   else
     out += "kid: null  # a side has mean and covariance only (a .npz without features): KID needs the features\n";

@@ -73,7 +73,9 @@ EvaluationRecord TrainingEvaluation::evaluate(int64_t iteration) {
   const SetDistance d = distance_between(samples, s.reference.features, 100, 1000, static_cast<uint64_t>(iteration));
   record.row.fid = d.fid;
   record.row.kid = d.kid ? d.kid->mean : std::nan("");
-  record.row.kid_std = d.kid ? d.kid->std : std::nan("");
+  // NaN when every subset is the whole of both sets (eval.samples <= 1000): no spread exists.
+  const bool whole_sets = d.kid && d.kid->subset_size == total && d.kid->subset_size == s.reference.features.count;
+  record.row.kid_std = d.kid && !whole_sets ? d.kid->std : std::nan("");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   log_line(0, fmt::format("eval at iteration {}: FID {:.4g}, KID {:.4g} +- {:.2g} (N = {} against {}; {:.0f} s)",
                           iteration, record.row.fid, record.row.kid, record.row.kid_std, total,
