@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "integrity/checksum_sidecar.h"
 #include "integrity/hdf5_probe.h"
@@ -57,7 +58,25 @@ TrainingCheckpoint read_unchecked(const std::string& path) {
       c.adam.push_back(std::move(m));
     }
   }
+  if (link_exists(file.get(), "buffers")) {
+    const H5Id buffers = open_group(file.get(), "buffers");
+    for (const auto& name : group_members(file.get(), "buffers"))
+      c.buffers.emplace_back(name, read_float_dataset(buffers.get(), name));
+  }
+  if (link_exists(file.get(), "ema")) {
+    const H5Id ema = open_group(file.get(), "ema");
+    for (const auto& name : ordered) c.ema.emplace_back(name, read_float_dataset(ema.get(), name));
+  }
   c.anneal_horizon = has_attribute(file.get(), "anneal_horizon") ? single_int(file.get(), "anneal_horizon") : 0;
+  if (has_attribute(file.get(), "rewinds")) {
+    c.rewinds = single_int(file.get(), "rewinds");
+    c.data_skip = single_int(file.get(), "data_skip");
+    const std::string scale = read_string_attribute(file.get(), "lr_scale");
+    char* end = nullptr;
+    c.lr_scale = std::strtod(scale.c_str(), &end);
+    if (end == scale.c_str() || *end != '\0' || !(c.lr_scale > 0))
+      throw CheckpointError(fmt::format("\"{}\": lr_scale \"{}\" is not a positive number", path, scale));
+  }
   c.rng_states = read_byte_matrix(file.get(), "rng/states");
   const H5Id rng = open_group(file.get(), "rng");
   // Checkpoints older than the attribute: a 16-byte state is CUDA's Philox, else mt19937.
@@ -80,6 +99,9 @@ void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c)
   write_int_attribute(file.get(), "epoch", {c.epoch});
   write_int_attribute(file.get(), "batch_in_epoch", {c.batch_in_epoch});
   write_int_attribute(file.get(), "anneal_horizon", {c.anneal_horizon});
+  write_int_attribute(file.get(), "rewinds", {c.rewinds});
+  write_int_attribute(file.get(), "data_skip", {c.data_skip});
+  write_string_attribute(file.get(), "lr_scale", fmt::format("{:.17g}", c.lr_scale));  // exact round trip
   const H5Id parameters = create_group(file.get(), "parameters");
   std::vector<int64_t> order;  // position in named_parameters() of each member, in HDF5's name order
   std::vector<std::pair<std::string, int64_t>> by_name;
@@ -102,6 +124,14 @@ void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c)
       const H5Id dataset(H5Dopen2(avg.get(), name.c_str(), H5P_DEFAULT), "opening adam/exp_avg/" + name);
       write_int_attribute(dataset.get(), "step", {c.adam[i].step});
     }
+  }
+  if (!c.buffers.empty()) {
+    const H5Id buffers = create_group(file.get(), "buffers");
+    for (const auto& [name, tensor] : c.buffers) write_float_dataset(buffers.get(), name, tensor, true);
+  }
+  if (!c.ema.empty()) {
+    const H5Id ema = create_group(file.get(), "ema");
+    for (const auto& [name, tensor] : c.ema) write_float_dataset(ema.get(), name, tensor, true);
   }
   const H5Id rng = create_group(file.get(), "rng");
   write_string_attribute(rng.get(), "device_type", c.rng_device_type);

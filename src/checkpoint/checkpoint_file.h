@@ -5,6 +5,9 @@
 //   /adam/exp_avg/<name>   float32, attr step (Adam's step count for that parameter)
 //   /adam/exp_avg_sq/<name> float32
 //   /rng/states            uint8 (world_size, S), row r = rank r's generator state
+//   /buffers/<name>        float32: the model's buffers (spectral norm's weight_u, weight_v)
+//   /ema/<name>            float32: train.ema's averaged parameters
+//   root attrs rewinds, data_skip (int), lr_scale (text, 17 digits): automatic rewinds so far
 // Every dataset is chunked with HDF5's Fletcher-32 checksum, so a flipped bit is an error on
 // read rather than a silently different model. Atomicity and the whole-file checksum sidecar
 // (FILE.sha256, integrity/checksum_sidecar.h) are the store's job (checkpoint_store.h).

@@ -26,6 +26,8 @@ struct TrainingCheckpoint {
   std::string version;      // srm-dist version that wrote it
   NamedTensors parameters;  // float32 on the CPU, named_parameters() order and keys
   std::vector<AdamMoments> adam;  // same order as parameters (empty before the first step)
+  NamedTensors buffers;  // the model's buffers (spectral norm's power-iteration vectors u, v)
+  NamedTensors ema;      // train.ema: the moving average of the parameters (empty when off)
   // uint8 (world_size, S): row r is rank r's chain / data-noise generator state.
   at::Tensor rng_states;
   // The kind of generator those states belong to: "cpu" (mt19937, 5056 bytes) or "cuda"
@@ -39,6 +41,12 @@ struct TrainingCheckpoint {
   // itself is a pure function of (seed, epoch), so these are derived and stored for readers.
   int64_t epoch = 0;
   int64_t batch_in_epoch = 0;
+  // Automatic rewinds (train.on_divergence = rewind) so far: how many, the factor they left on
+  // the learning rate, and how many data batches they skipped (iteration i reads the batch of
+  // i + data_skip).
+  int64_t rewinds = 0;
+  double lr_scale = 1.0;
+  int64_t data_skip = 0;
 };
 
 }  // namespace srm

@@ -37,6 +37,9 @@ cxxopts::Options make_options() {
        cxxopts::value<std::string>()->default_value(""))
       ("iteration", "sample/interpolate/reconstruct: the stored snapshot to use (default: newest)",
        cxxopts::value<int64_t>()->default_value("-1"))
+      ("weights", "sample/interpolate/reconstruct/eval: the model's raw weights or the EMA weights of a run with "
+                  "train.ema (auto: ema when the snapshot has them, else raw)",
+       cxxopts::value<std::string>()->default_value("auto"))
       ("n,count", "sample: samples (64); interpolate: pairs (4); reconstruct: images (16); eval: samples (10000); "
                   "fid: images of each set (all)",
        cxxopts::value<int64_t>()->default_value("0"))
@@ -95,6 +98,9 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     args.png_path = result["png"].as<std::string>();
     args.plot_path = result["plot"].as<std::string>();
     args.iteration = result["iteration"].as<int64_t>();
+    args.weights = result["weights"].as<std::string>();
+    if (args.weights != "auto" && args.weights != "raw" && args.weights != "ema")
+      throw CliError(fmt::format("--weights {} is not allowed: expected auto, raw or ema", args.weights));
     args.count = result["count"].as<int64_t>();
     args.out = result["out"].as<std::string>();
     args.deterministic = result.count("deterministic") > 0;

@@ -28,6 +28,7 @@ struct CliArgs {
   std::string plot_path;               // inspect: draw the training curves to this PNG
   // Generator commands (sample, interpolate, reconstruct):
   int64_t iteration = -1;   // which stored snapshot (-1: the newest)
+  std::string weights = "auto";  // auto (ema when the run has them) | raw | ema
   int64_t count = 0;        // samples / pairs / images (0: the command's default)
   std::string out;          // output file prefix (default: <run>/generated/<command>_iter_N)
   bool deterministic = false;  // sampler.noise = 0 (M_theta with u = 0)

@@ -37,7 +37,7 @@ at::Tensor summed(Communicator& comm, const at::Tensor& packed) {
 int run_eval_command(const CliArgs& args, const MpiSession& session) {
   std::vector<std::string> overrides = args.overrides;
   if (args.deterministic) overrides.emplace_back("sampler.noise=0");
-  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU));
+  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU), args.weights);
   const c10::Device device = select_device(model.config.train.device, session.local_rank(), session.local_size());
   model.energy->to(device);
   auto comm = make_communicator(model.config.dist.backend, session, device,

@@ -26,7 +26,7 @@ namespace srm {
 int run_reconstruct_command(const CliArgs& args) {
   std::vector<std::string> overrides{"sampler.noise=0"};
   overrides.insert(overrides.end(), args.overrides.begin(), args.overrides.end());
-  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU));
+  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU), args.weights);
   const c10::Device device = select_device(model.config.train.device, 0, 1);
   model.energy->to(device);
   const auto data = open_dataset(model.config.data, static_cast<uint64_t>(model.config.train.seed));

@@ -20,7 +20,7 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
   std::vector<std::string> overrides = args.overrides;
   if (args.deterministic) overrides.emplace_back("sampler.noise=0");
   const c10::Device cpu(c10::kCPU);
-  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, cpu);
+  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, cpu, args.weights);
   const c10::Device device = select_device(model.config.train.device, session.local_rank(), session.local_size());
   set_cudnn_autotuning(device, model.config.train.cudnn_benchmark);
   model.energy->to(device);

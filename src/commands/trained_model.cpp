@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 
 struct StoredParameters {
   std::string config_yaml;
-  NamedTensors parameters;
+  NamedTensors parameters;  // and buffers
+  NamedTensors ema;         // empty when the run kept none
   int64_t iteration = 0;
   std::string archive;  // the run's archive (for the example shape)
 };
@@ -36,7 +37,10 @@ StoredParameters read_stored(const fs::path& path, int64_t iteration) {
     if (iteration >= 0 && iteration != c.iteration)
       throw std::runtime_error(fmt::format("--iteration {}: \"{}\" holds iteration {}", iteration, path.string(),
                                            c.iteration));
-    stored = {c.config_yaml, std::move(c.parameters), c.iteration, (path.parent_path().parent_path() / "archive.h5").string()};
+    NamedTensors state = std::move(c.parameters);
+    state.insert(state.end(), c.buffers.begin(), c.buffers.end());
+    stored = {c.config_yaml, std::move(state), std::move(c.ema), c.iteration,
+              (path.parent_path().parent_path() / "archive.h5").string()};
     if (fs::exists(stored.archive)) probe_hdf5_file(stored.archive, "the run's archive");
     return stored;
   }
@@ -52,15 +56,19 @@ StoredParameters read_stored(const fs::path& path, int64_t iteration) {
     throw std::runtime_error(fmt::format("--iteration {}: \"{}\" has snapshots at iterations {}", iteration,
                                          archive.string(), fmt::join(available, ", ")));
   stored = {archive_string_attribute(archive.string(), "config"), archive_read_checkpoint(archive.string(), chosen),
-            chosen, archive.string()};
+            archive_read_ema(archive.string(), chosen), chosen, archive.string()};
   return stored;
 }
 
 }  // namespace
 
 TrainedModel load_trained_model(const std::string& path, int64_t iteration, const std::vector<std::string>& overrides,
-                                const c10::Device& device) {
+                                const c10::Device& device, const std::string& weights) {
   StoredParameters stored = read_stored(path, iteration);
+  if (weights == "ema" && stored.ema.empty())
+    throw std::runtime_error(fmt::format("--weights ema: \"{}\" at iteration {} holds no EMA weights (the run had "
+                                         "train.ema = 0); use --weights raw", path, stored.iteration));
+  const bool use_ema = weights != "raw" && !stored.ema.empty();
   TrainedModel model;
   apply_yaml(model.config, stored.config_yaml, path + " (stored config)");
   for (const auto& o : overrides) apply_override(model.config, o);
@@ -70,23 +78,33 @@ TrainedModel load_trained_model(const std::string& path, int64_t iteration, cons
   model.example_shape = archive_int_attribute(stored.archive, "example_shape");
   model.energy = make_energy_net(model.config.model, model.example_shape);
   auto named = model.energy->named_parameters();
-  if (named.size() != stored.parameters.size())
-    throw std::runtime_error(fmt::format("\"{}\": {} parameter tensors stored, the model has {}", path,
-                                         stored.parameters.size(), named.size()));
+  auto buffers = model.energy->named_buffers();
+  if (named.size() + buffers.size() != stored.parameters.size())
+    throw std::runtime_error(fmt::format("\"{}\": {} tensors stored, the model has {} parameters and {} buffers", path,
+                                         stored.parameters.size(), named.size(), buffers.size()));
   {
     const torch::NoGradGuard no_grad;
-    for (const auto& [name, tensor] : stored.parameters) {
-      auto* target = named.find(name);
+    const auto copy_into = [&](const std::string& name, const at::Tensor& tensor, bool parameter_only) {
+      at::Tensor* target = named.find(name);
+      if (target == nullptr && !parameter_only) target = buffers.find(name);
       if (target == nullptr || !target->sizes().equals(tensor.sizes()))
-        throw std::runtime_error(fmt::format("\"{}\": stored parameter {} does not fit the model", path, name));
+        throw std::runtime_error(fmt::format("\"{}\": stored tensor {} does not fit the model", path, name));
       target->copy_(tensor);
+    };
+    for (const auto& [name, tensor] : stored.parameters) copy_into(name, tensor, false);
+    if (use_ema) {
+      if (stored.ema.size() != named.size())
+        throw std::runtime_error(fmt::format("\"{}\": {} EMA tensors stored, the model has {} parameters", path,
+                                             stored.ema.size(), named.size()));
+      for (const auto& [name, tensor] : stored.ema) copy_into(name, tensor, true);
     }
   }
   for (auto& p : model.energy->parameters()) p.set_requires_grad(false);
   model.energy->to(device);
   model.energy->eval();
   model.iteration = stored.iteration;
-  model.source = fmt::format("{} at iteration {}", path, stored.iteration);
+  model.weights = use_ema ? "ema" : "raw";
+  model.source = fmt::format("{} at iteration {} ({} weights)", path, stored.iteration, model.weights);
   model.run_dir = fs::path(stored.archive).parent_path().string();
   return model;
 }

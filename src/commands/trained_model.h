@@ -22,13 +22,16 @@ struct TrainedModel {
   std::vector<int64_t> example_shape;
   std::shared_ptr<EnergyNet> energy;  // on `device`, parameters frozen (requires_grad off)
   int64_t iteration = 0;
-  std::string source;  // "<file> at iteration N", for logs and output attributes
+  std::string weights;  // "raw" or "ema": which weights the energy holds
+  std::string source;   // "<file> at iteration N (ema weights)", for logs and output attributes
   std::string run_dir;
 };
 
-// iteration < 0: the newest. Throws with the file and what is missing or wrong.
+// iteration < 0: the newest. weights: "auto" (the EMA weights when the snapshot has them, else
+// the raw ones), "raw" or "ema" (an error when the run kept none). Spectral norm's u, v come
+// with the parameters. Throws with the file and what is missing or wrong.
 TrainedModel load_trained_model(const std::string& path, int64_t iteration, const std::vector<std::string>& overrides,
-                                const c10::Device& device);
+                                const c10::Device& device, const std::string& weights = "auto");
 
 }  // namespace srm
 

@@ -27,6 +27,9 @@ struct ModelConfig {
   int64_t mlp_hidden = 128;   // width of the MLP energy (2-D data)
   int64_t mlp_layers = 3;     // hidden layers of the MLP energy
   std::string mlp_activation = "leaky_relu";  // leaky_relu (slope leaky_slope) | silu
+  // Spectral normalisation of every conv / linear weight (W / sigma(W), one power iteration
+  // per training iteration; model/spectral_norm.h).
+  bool spectral_norm = false;
 };
 
 struct SamplerConfig {
@@ -62,6 +65,19 @@ struct TrainConfig {
   std::string device = "auto";  // auto | cpu | cuda
   int64_t threads = 0;          // CPU intra-op threads (0 = LibTorch's default)
   bool cudnn_benchmark = true;  // GPU: let cuDNN time its algorithms for each shape once
+  // Stabilisers (trainer/stabilisers.h). 0 = off for each.
+  double ema = 0;             // decay of the exponential moving average of the weights
+  double energy_l2 = 0;       // alpha: + alpha * (mean f(x+)^2 + mean f(x-)^2) in the loss
+  double grad_clip = 0;       // max global L2 norm of the averaged parameter gradient
+  int64_t warmup = 0;         // iterations of linear learning-rate warm-up from 0
+  double weight_decay = 0;    // Adam's L2 penalty (coupled: added to the gradient, torch's Adam)
+  // Divergence (trainer/divergence.h): non-finite statistics always; |mean f| above
+  // divergence_energy; max |x-| above divergence_samples times the observed batch's max |x|.
+  double divergence_energy = 1e8;
+  double divergence_samples = 100;
+  std::string on_divergence = "stop";  // stop | rewind (to the newest checkpoint, lr scaled)
+  double rewind_lr_factor = 0.5;
+  int64_t max_rewinds = 5;
 };
 
 struct OutputConfig {

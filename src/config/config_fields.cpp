@@ -115,6 +115,9 @@ std::vector<ConfigField> config_fields(Config& c) {
       numeric("model.mlp_layers", &c.model.mlp_layers, 1, 64, "hidden layers of the MLP energy"),
       text("model.mlp_activation", &c.model.mlp_activation, {"leaky_relu", "silu"},
            "activation of the MLP energy (leaky_relu uses model.leaky_slope)"),
+      flag("model.spectral_norm", &c.model.spectral_norm,
+           "spectral normalisation of every conv / linear weight (W / sigma, one power iteration per training "
+           "iteration; u, v saved in checkpoints)"),
 
       text("sampler.method", &c.sampler.method, {"langevin", "anila"},
            "MCMC transition: Langevin, or AniLA's anisotropic Langevin (sampler.anila_*)"),
@@ -156,6 +159,30 @@ std::vector<ConfigField> config_fields(Config& c) {
               "CPU threads per rank (0 = LibTorch's default)"),
       flag("train.cudnn_benchmark", &c.train.cudnn_benchmark,
            "GPU: cuDNN times its convolution algorithms once per shape and keeps the fastest"),
+      numeric("train.ema", &c.train.ema, 0, 0.999999999,
+              "decay of an exponential moving average of the weights, updated after every Adam step; the "
+              "generator commands and evaluation use it (0 = off)"),
+      numeric("train.energy_l2", &c.train.energy_l2, 0, 1e6,
+              "alpha of the energy-magnitude penalty alpha * (mean f(x+)^2 + mean f(x-)^2) in the loss (0 = off)"),
+      numeric("train.grad_clip", &c.train.grad_clip, 0, kInf,
+              "largest global L2 norm of the averaged parameter gradient; larger ones are scaled down to it "
+              "(0 = off)"),
+      numeric("train.warmup", &c.train.warmup, 0, big,
+              "iterations of linear learning-rate warm-up: update i uses (i + 1) / warmup of the scheduled lr "
+              "(0 = off)"),
+      numeric("train.weight_decay", &c.train.weight_decay, 0, 10,
+              "Adam's L2 penalty, added to the gradient before the moments (torch.optim.Adam's weight_decay)"),
+      numeric("train.divergence_energy", &c.train.divergence_energy, 0, kInf,
+              "divergence when |mean f(x+)| or |mean f(x-)| exceeds this (0 = only non-finite values)"),
+      numeric("train.divergence_samples", &c.train.divergence_samples, 0, kInf,
+              "divergence when max |x-| exceeds this many times max(1, max |x| of the observed batch) (0 = off)"),
+      text("train.on_divergence", &c.train.on_divergence, {"stop", "rewind"},
+           "on divergence: stop with an error, or rewind to the newest checkpoint with the learning rate "
+           "scaled by train.rewind_lr_factor and the offending batches skipped"),
+      numeric("train.rewind_lr_factor", &c.train.rewind_lr_factor, 1e-6, 1,
+              "factor on the learning rate at every rewind"),
+      numeric("train.max_rewinds", &c.train.max_rewinds, 0, 1e6,
+              "rewinds allowed in a run; the next divergence stops it"),
 
       text("output.dir", &c.output.dir, {}, "run directory (empty: runs/<dataset>-<UTC date-time>)"),
       numeric("output.log_every", &c.output.log_every, 1, big, "iterations between progress lines"),

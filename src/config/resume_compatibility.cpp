@@ -20,8 +20,12 @@ constexpr std::array<const char*, 16> kSameResult{
     "output.dir",           "output.log_every",        "output.sample_every", "output.checkpoint_every",
     "output.checkpoints_kept", "output.overwrite",     "output.resume",     "output.tensorboard",
     "eval.every",           "eval.samples",            "eval.features",     "eval.reference"};
-constexpr std::array<const char*, 5> kFree{"train.iterations", "train.device", "train.threads", "model.channels_last",
-                                           "dist.backend"};
+// The divergence rules change only what happens once a run diverges: a run stopped by the
+// check may continue with a looser bound or with rewinds.
+constexpr std::array<const char*, 10> kFree{"train.iterations",    "train.device",          "train.threads",
+                                            "model.channels_last", "dist.backend",          "train.divergence_energy",
+                                            "train.divergence_samples", "train.on_divergence", "train.rewind_lr_factor",
+                                            "train.max_rewinds"};
 
 template <size_t N>
 bool listed(const std::string& key, const std::array<const char*, N>& keys) {

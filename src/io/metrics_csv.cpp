@@ -45,8 +45,15 @@ std::vector<IterationMetrics> read_metrics_csv(const std::string& path) {
     char c1, c2, c3, c4, c5, c6, c7, c8, c9;
     if (fields >> m.iteration >> c1 >> m.loss >> c2 >> m.energy_data >> c3 >> m.energy_samples >> c4 >>
         m.energy_diff >> c5 >> m.chain_grad_norm >> c6 >> m.param_grad_norm >> c7 >> m.lr >> c8 >> m.data_noise >>
-        c9 >> m.seconds)
+        c9 >> m.seconds) {
+      char c10, c11;  // columns added later: absent in older files, 0 then
+      double abs_max = 0, clipped = 0;
+      if (fields >> c10 >> abs_max >> c11 >> clipped) {
+        m.samples_abs_max = abs_max;
+        m.grad_clipped = clipped;
+      }
       rows.push_back(m);
+    }
   }
   return rows;
 }
@@ -54,16 +61,16 @@ std::vector<IterationMetrics> read_metrics_csv(const std::string& path) {
 MetricsCsv::MetricsCsv(std::string path) : path_(std::move(path)) {
   auto f = open_or_throw(path_, "w");
   fmt::print(f.get(), "iteration,loss,energy_data,energy_samples,energy_diff,chain_grad_norm,"
-                      "param_grad_norm,lr,data_noise,seconds\n");
+                      "param_grad_norm,lr,data_noise,seconds,samples_abs_max,grad_clipped\n");
   close_or_throw(std::move(f), path_);
 }
 
 void MetricsCsv::append(const std::vector<IterationMetrics>& rows) const {
   auto f = open_or_throw(path_, "a");
   for (const auto& m : rows)
-    fmt::print(f.get(), "{},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.6f}\n", m.iteration,
+    fmt::print(f.get(), "{},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.6f},{:.8g},{:g}\n", m.iteration,
                m.loss, m.energy_data, m.energy_samples, m.energy_diff, m.chain_grad_norm,
-               m.param_grad_norm, m.lr, m.data_noise, m.seconds);
+               m.param_grad_norm, m.lr, m.data_noise, m.seconds, m.samples_abs_max, m.grad_clipped);
   close_or_throw(std::move(f), path_);
 }
 

@@ -13,6 +13,7 @@ namespace srm {
 namespace {
 
 constexpr const char* kFormat = "srm-dist-archive/1";
+constexpr const char* kEmaGroup = "ema";  // in a snapshot group, beside the parameters
 
 H5Id open_file(const std::string& path, unsigned mode) { return open_hdf5_file(path, mode, "archive"); }
 
@@ -29,6 +30,8 @@ H5Id metrics_type() {
   SRM_FIELD(lr, H5T_NATIVE_DOUBLE);
   SRM_FIELD(data_noise, H5T_NATIVE_DOUBLE);
   SRM_FIELD(seconds, H5T_NATIVE_DOUBLE);
+  SRM_FIELD(samples_abs_max, H5T_NATIVE_DOUBLE);
+  SRM_FIELD(grad_clipped, H5T_NATIVE_DOUBLE);
 #undef SRM_FIELD
   return type;
 }
@@ -36,6 +39,9 @@ H5Id metrics_type() {
 std::vector<hsize_t> shape_of(const at::Tensor& t) {
   return std::vector<hsize_t>(t.sizes().begin(), t.sizes().end());
 }
+
+// Removes the rows and snapshots of iterations after `iteration`.
+void trim_after(hid_t file, const std::string& path, int64_t iteration);
 
 std::string checkpoint_group(int64_t iteration) {
   return fmt::format("checkpoints/iter_{:08d}", iteration);
@@ -87,13 +93,16 @@ void RunArchive::append_metrics(const std::vector<IterationMetrics>& rows) const
   append_rows(file.get(), "metrics", type.get(), type.get(), {}, rows.data(), rows.size(), 256, false);
 }
 
-void RunArchive::write_checkpoint(int64_t iteration, const NamedTensors& parameters) const {
+void RunArchive::write_checkpoint(int64_t iteration, const NamedTensors& parameters, const NamedTensors& ema) const {
   const H5Id file = open_file(path_, H5F_ACC_RDWR);
   const std::string name = checkpoint_group(iteration);
   if (link_exists(file.get(), name)) h5_check(H5Ldelete(file.get(), name.c_str(), H5P_DEFAULT), "replacing " + name);
   const H5Id group = create_group(file.get(), name);
   write_int_attribute(group.get(), "iteration", {iteration});
   for (const auto& [key, tensor] : parameters) write_float_dataset(group.get(), key, tensor, false);
+  if (ema.empty()) return;
+  const H5Id averaged = create_group(file.get(), name + "/" + kEmaGroup);
+  for (const auto& [key, tensor] : ema) write_float_dataset(averaged.get(), key, tensor, false);
 }
 
 void RunArchive::append_evaluation(const EvaluationRecord& record) const {
@@ -113,16 +122,8 @@ RunArchive RunArchive::reopen_for_resume(const std::string& path, int64_t iterat
     if (format != kFormat)
       throw Hdf5Error(fmt::format("\"{}\" is not an srm-dist archive (format \"{}\", expected \"{}\")", path,
                                   format, kFormat));
-    const hsize_t batches = rows_up_to(read_int64_rows(file.get(), "samples/iteration"), iteration);
-    shrink_rows(file.get(), "samples/iteration", batches);
-    shrink_rows(file.get(), "samples/images", batches);
-    std::vector<int64_t> metric_iterations;
-    for (const auto& row : archive_read_metrics(path)) metric_iterations.push_back(row.iteration);
-    shrink_rows(file.get(), "metrics", rows_up_to(metric_iterations, iteration));
-    trim_evaluation_rows(file.get(), iteration);
-    for (const auto& name : group_members(file.get(), "checkpoints"))
-      if (name.rfind("iter_", 0) == 0 && std::stoll(name.substr(5)) > iteration)
-        h5_check(H5Ldelete(file.get(), ("checkpoints/" + name).c_str(), H5P_DEFAULT), "removing checkpoints/" + name);
+    trim_after(file.get(), path, iteration);
+    trim_rewind_rows(file.get(), iteration);
     std::vector<int64_t> resumes;
     if (has_attribute(file.get(), "resumed_at")) resumes = read_int_attribute(file.get(), "resumed_at");
     resumes.push_back(iteration);
@@ -179,16 +180,53 @@ std::vector<int64_t> archive_checkpoint_iterations(const std::string& path) {
   return iterations;
 }
 
-NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration) {
+namespace {
+
+void trim_after(hid_t file, const std::string& path, int64_t iteration) {
+  const hsize_t batches = rows_up_to(read_int64_rows(file, "samples/iteration"), iteration);
+  shrink_rows(file, "samples/iteration", batches);
+  shrink_rows(file, "samples/images", batches);
+  std::vector<int64_t> metric_iterations;
+  for (const auto& row : archive_read_metrics(path)) metric_iterations.push_back(row.iteration);
+  shrink_rows(file, "metrics", rows_up_to(metric_iterations, iteration));
+  trim_evaluation_rows(file, iteration);
+  for (const auto& name : group_members(file, "checkpoints"))
+    if (name.rfind("iter_", 0) == 0 && std::stoll(name.substr(5)) > iteration)
+      h5_check(H5Ldelete(file, ("checkpoints/" + name).c_str(), H5P_DEFAULT), "removing checkpoints/" + name);
+}
+
+// The datasets of a snapshot group (`iteration`'s, or its ema subgroup), in HDF5's name order.
+NamedTensors read_snapshot(const std::string& path, int64_t iteration, bool ema) {
   const H5Id file = open_file(path, H5F_ACC_RDONLY);
-  const std::string group = checkpoint_group(iteration);
-  if (!link_exists(file.get(), group))
+  const std::string snapshot = checkpoint_group(iteration);
+  if (!link_exists(file.get(), snapshot))
     throw Hdf5Error(fmt::format("\"{}\" has no checkpoint at iteration {}", path, iteration));
-  const H5Id g = open_group(file.get(), group);
+  const std::string group = ema ? snapshot + "/" + kEmaGroup : snapshot;
   NamedTensors out;
+  if (!link_exists(file.get(), group)) return out;
+  const H5Id g = open_group(file.get(), group);
   for (const auto& name : group_members(file.get(), group))
-    out.emplace_back(name, read_float_dataset(g.get(), name));
+    if (name != kEmaGroup) out.emplace_back(name, read_float_dataset(g.get(), name));
   return out;
+}
+
+}  // namespace
+
+void RunArchive::rewind(const RewindRow& row) const {
+  const H5Id file = open_file(path_, H5F_ACC_RDWR);
+  trim_after(file.get(), path_, row.rewound_to);
+  append_rewind(file.get(), row);
+}
+
+NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration) {
+  return read_snapshot(path, iteration, false);
+}
+
+NamedTensors archive_read_ema(const std::string& path, int64_t iteration) { return read_snapshot(path, iteration, true); }
+
+std::vector<RewindRow> archive_read_rewinds(const std::string& path) {
+  const H5Id file = open_file(path, H5F_ACC_RDONLY);
+  return read_rewind_rows(file.get());
 }
 
 std::vector<int64_t> archive_sample_iterations(const std::string& path) {

@@ -5,7 +5,9 @@
 //   /samples/iteration int64 (N)
 //   /metrics          compound table, one row per iteration (IterationMetrics' fields)
 //   /eval             compound table, one row per training-time evaluation (io/evaluation_table.h)
-//   /checkpoints/iter_XXXXXXXX/<named_parameters() key>  float32, attr iteration
+//   /rewinds          compound table, one row per automatic rewind (io/rewind_table.h)
+//   /checkpoints/iter_XXXXXXXX/<named_parameters() or named_buffers() key>  float32, attr
+//                     iteration; .../ema/<parameter key> the EMA weights when train.ema is on
 //                     (the model's history; the resumable state is in checkpoint files, see
 //                     checkpoint/checkpoint_store.h)
 // The file is opened for each append and closed right after (HDF5 file locking off), so
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "eval/evaluation_record.h"
+#include "io/rewind_table.h"
 #include "trainer/iteration_metrics.h"
 #include "util/named_tensors.h"
 
@@ -48,8 +51,12 @@ class RunArchive {
   // samples: float (B, ...example) on any device; appended as one row of /samples/images.
   void append_samples(int64_t iteration, const at::Tensor& samples) const;
   void append_metrics(const std::vector<IterationMetrics>& rows) const;
-  void write_checkpoint(int64_t iteration, const NamedTensors& parameters) const;
+  // parameters: the model's parameters and buffers; ema: train.ema's weights (may be empty).
+  void write_checkpoint(int64_t iteration, const NamedTensors& parameters, const NamedTensors& ema = {}) const;
   void append_evaluation(const EvaluationRecord& record) const;
+  // An automatic rewind to row.rewound_to: what was written after that iteration is removed
+  // (as on resume) and the row is added to /rewinds.
+  void rewind(const RewindRow& row) const;
 
  private:
   explicit RunArchive(std::string path) : path_(std::move(path)) {}
@@ -62,7 +69,9 @@ at::Tensor archive_read_sample_batch(const std::string& path, int64_t index);
 std::vector<IterationMetrics> archive_read_metrics(const std::string& path);
 std::vector<EvaluationRow> archive_read_evaluations(const std::string& path);
 std::vector<int64_t> archive_checkpoint_iterations(const std::string& path);
-NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration);
+NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration);  // parameters and buffers
+NamedTensors archive_read_ema(const std::string& path, int64_t iteration);         // {} without train.ema
+std::vector<RewindRow> archive_read_rewinds(const std::string& path);
 std::vector<int64_t> archive_sample_iterations(const std::string& path);
 std::string archive_string_attribute(const std::string& path, const std::string& name);
 std::vector<int64_t> archive_int_attribute(const std::string& path, const std::string& name);  // {} if absent

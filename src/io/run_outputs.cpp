@@ -102,10 +102,12 @@ RunArchive open_archive(const OutputConfig& output, const ArchiveHeader& header,
 
 std::string checkpoint_dir_of(const std::string& run_dir) { return (fs::path(run_dir) / "checkpoints").string(); }
 
+std::string RunOutputs::csv_path() const { return (fs::path(dir_) / "metrics.csv").string(); }
+
 RunOutputs::RunOutputs(const OutputConfig& output, const ArchiveHeader& header, int64_t resume_iteration)
     : dir_(output.dir),
       archive_(open_archive(output, header, resume_iteration)),
-      csv_((fs::path(output.dir) / "metrics.csv").string()),
+      csv_(csv_path()),
       store_(checkpoint_dir_of(output.dir), output.checkpoints_kept) {
   fs::create_directories(fs::path(dir_) / "samples");
   if (resume_iteration >= 0) {
@@ -159,6 +161,8 @@ void RunOutputs::record_metrics(const std::vector<IterationMetrics>& rows) const
     tensorboard_->add_scalar("train/lr", m.lr, m.iteration, now);
     tensorboard_->add_scalar("train/data_noise", m.data_noise, m.iteration, now);
     tensorboard_->add_scalar("train/seconds_per_iteration", m.seconds, m.iteration, now);
+    tensorboard_->add_scalar("train/samples_abs_max", m.samples_abs_max, m.iteration, now);
+    tensorboard_->add_scalar("train/grad_clipped", m.grad_clipped, m.iteration, now);
     if (images_per_iteration_ > 0)
       tensorboard_->add_scalar("train/images_per_second",
                                static_cast<double>(images_per_iteration_) / std::max(m.seconds, 1e-9), m.iteration,
@@ -190,7 +194,22 @@ void RunOutputs::record_samples(int64_t iteration, const at::Tensor& samples) co
 
 void RunOutputs::record_checkpoint(const TrainingCheckpoint& checkpoint) const {
   store_.save(checkpoint);
-  archive_.write_checkpoint(checkpoint.iteration, checkpoint.parameters);
+  NamedTensors state = checkpoint.parameters;
+  state.insert(state.end(), checkpoint.buffers.begin(), checkpoint.buffers.end());
+  archive_.write_checkpoint(checkpoint.iteration, state, checkpoint.ema);
+}
+
+void RunOutputs::record_rewind(const RewindRow& row) const {
+  archive_.rewind(row);
+  curve_rows_.erase(std::remove_if(curve_rows_.begin(), curve_rows_.end(),
+                                   [&row](const IterationMetrics& m) { return m.iteration > row.rewound_to; }),
+                    curve_rows_.end());
+  const MetricsCsv rewritten(csv_path());  // truncates to the header
+  rewritten.append(curve_rows_);
+  if (!tensorboard_) return;
+  // TensorBoard drops the steps >= a SessionLog START's step seen earlier in the run.
+  tensorboard_->add_session_start(row.rewound_to + 1, unix_wall_time());
+  tensorboard_->flush();
 }
 
 void write_run_status(const std::string& run_dir, const std::string& line) {

@@ -53,6 +53,10 @@ class RunOutputs {
   void record_samples(int64_t iteration, const at::Tensor& samples) const;
   // The resumable checkpoint file, then the parameters as a snapshot in the archive.
   void record_checkpoint(const TrainingCheckpoint& checkpoint) const;
+  // An automatic rewind (train.on_divergence = rewind): the archive, metrics.csv and the curves
+  // lose what came after row.rewound_to (TensorBoard: a SessionLog START there hides it), and the
+  // row goes to the archive's /rewinds table.
+  void record_rewind(const RewindRow& row) const;
   // A training-time evaluation: a row of the archive's /eval table and TensorBoard's eval/*.
   void record_evaluation(const EvaluationRecord& record) const;
   // Replaces the status file's line ("running from iteration 0", "complete at iteration 3000",
@@ -60,6 +64,8 @@ class RunOutputs {
   void write_status(const std::string& line) const { write_run_status(dir_, line); }
 
  private:
+  std::string csv_path() const;
+
   std::string dir_;
   RunArchive archive_;
   MetricsCsv csv_;

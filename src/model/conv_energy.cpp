@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "model/layerwise_input_gradient.h"
 
 namespace srm {
 
@@ -34,22 +33,14 @@ ConvEnergy::ConvEnergy(const ConvEnergyOptions& options) : options_(options) {
     in = out;
   }
   net->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, 1, 4).stride(1).padding(0)));
-  net_ = register_module("net", net);
   if (options.channels_last) {
     const torch::NoGradGuard no_grad;
-    for (auto& p : net_->parameters())
+    for (auto& p : net->parameters())
       // A copy into empty_like's channels-last strides: contiguous() would keep a one-channel
       // weight's NCHW strides (they count as channels-last too), which sends oneDNN to a slow path.
       if (p.dim() == 4) p.set_data(at::empty_like(p, at::MemoryFormat::ChannelsLast).copy_(p));
   }
-}
-
-torch::Tensor ConvEnergy::forward(const torch::Tensor& x) {
-  return net_->forward(x).view({x.size(0)});
-}
-
-torch::Tensor ConvEnergy::input_gradient(const torch::Tensor& x, std::optional<at::ScalarType> compute_dtype) {
-  return layerwise_input_gradient(net_, x, compute_dtype);
+  set_network(net, options.spectral_norm);
 }
 
 at::MemoryFormat ConvEnergy::input_memory_format() const {

@@ -4,9 +4,7 @@
 //   then a 4x4 valid conv to one scalar. 32x32 gives the paper's n_f, 2n_f, 4n_f, 8n_f.
 #pragma once
 
-#include <torch/nn/modules/container/sequential.h>
-
-#include "model/energy_net.h"
+#include "model/sequential_energy.h"
 
 namespace srm {
 
@@ -19,21 +17,18 @@ struct ConvEnergyOptions {
   // Weights (and the sampler's chains) in channels-last (NHWC) memory: oneDNN's and cuDNN's
   // fast layout. Changes the values only by float rounding.
   bool channels_last = true;
+  bool spectral_norm = false;  // W / sigma(W) for every conv (model/spectral_norm.h)
 };
 
-class ConvEnergy : public EnergyNet {
+// forward: (B, C, S, S) -> (B,).
+class ConvEnergy : public SequentialEnergy {
  public:
   explicit ConvEnergy(const ConvEnergyOptions& options);
-  torch::Tensor forward(const torch::Tensor& x) override;  // (B, C, S, S) -> (B,)
-  // Layerwise (model/layerwise_input_gradient.h): no autograd graph.
-  torch::Tensor input_gradient(const torch::Tensor& x,
-                               std::optional<at::ScalarType> compute_dtype = std::nullopt) override;
   at::MemoryFormat input_memory_format() const override;
   const ConvEnergyOptions& options() const { return options_; }
 
  private:
   ConvEnergyOptions options_;
-  torch::nn::Sequential net_{nullptr};
 };
 
 }  // namespace srm

@@ -28,6 +28,7 @@ std::shared_ptr<EnergyNet> make_energy_net(const ModelConfig& config,
     o.leaky_slope = config.leaky_slope;
     o.max_channel_mult = config.max_channel_mult;
     o.channels_last = config.channels_last;
+    o.spectral_norm = config.spectral_norm;
     return std::make_shared<ConvEnergy>(o);
   }
   if (example_shape.size() != 1)
@@ -40,6 +41,7 @@ std::shared_ptr<EnergyNet> make_energy_net(const ModelConfig& config,
   o.layers = config.mlp_layers;
   o.silu = config.mlp_activation == "silu";
   o.leaky_slope = config.leaky_slope;
+  o.spectral_norm = config.spectral_norm;
   return std::make_shared<MlpEnergy>(o);
 }
 

@@ -21,6 +21,11 @@ class EnergyNet : public torch::nn::Module {
   virtual torch::Tensor input_gradient(const torch::Tensor& x,
                                        std::optional<at::ScalarType> compute_dtype = std::nullopt);
 
+  // Once per training iteration, before the sampler: one power-iteration update of each
+  // spectrally normalised weight's vectors u, v (model.spectral_norm; a no-op otherwise).
+  // Outside training the stored u, v are used as they are, so sigma is exactly the saved one.
+  virtual void update_normalisation() {}
+
   // The memory format the network's kernels are fastest on; samplers keep their chains in it.
   virtual at::MemoryFormat input_memory_format() const { return at::MemoryFormat::Contiguous; }
 };

@@ -28,11 +28,20 @@ struct LayerWeights {
   at::Tensor weight, bias;
 };
 
-LayerWeights weights_in(const std::shared_ptr<torch::nn::Module>& layer, at::ScalarType dtype) {
-  const auto cast = [dtype](const at::Tensor& t) { return t.defined() && t.scalar_type() != dtype ? t.to(dtype) : t; };
-  if (auto* linear = layer->as<torch::nn::Linear>()) return {cast(linear->weight), cast(linear->bias)};
-  if (auto* conv = layer->as<torch::nn::Conv2d>()) return {cast(conv->weight), cast(conv->bias)};
+// `replacement` (when defined) stands in for the layer's own weight.
+LayerWeights weights_in(const std::shared_ptr<torch::nn::Module>& layer, std::optional<at::ScalarType> dtype,
+                        const at::Tensor& replacement) {
+  const auto cast = [dtype](const at::Tensor& t) {
+    return t.defined() && dtype && t.scalar_type() != *dtype ? t.to(*dtype) : t;
+  };
+  const auto weight = [&replacement](const at::Tensor& own) { return replacement.defined() ? replacement : own; };
+  if (auto* linear = layer->as<torch::nn::Linear>()) return {cast(weight(linear->weight)), cast(linear->bias)};
+  if (auto* conv = layer->as<torch::nn::Conv2d>()) return {cast(weight(conv->weight)), cast(conv->bias)};
   return {};
+}
+
+at::Tensor replacement_for(const std::vector<at::Tensor>& weights, size_t i) {
+  return i < weights.size() ? weights[i] : at::Tensor();
 }
 
 at::Tensor layer_forward(const std::shared_ptr<torch::nn::Module>& layer, const LayerWeights& w, const at::Tensor& x) {
@@ -92,15 +101,25 @@ at::Tensor constant_output_gradient(const std::shared_ptr<torch::nn::Module>& la
 
 }  // namespace
 
+at::Tensor sequential_forward(const torch::nn::Sequential& net, const at::Tensor& x,
+                              const std::vector<at::Tensor>& weights) {
+  const auto layers = net->children();
+  at::Tensor h = x;
+  for (size_t i = 0; i < layers.size(); ++i)
+    h = layer_forward(layers[i], weights_in(layers[i], std::nullopt, replacement_for(weights, i)), h);
+  return h;
+}
+
 at::Tensor layerwise_input_gradient(const torch::nn::Sequential& net, const at::Tensor& x,
-                                    std::optional<at::ScalarType> compute_dtype) {
+                                    std::optional<at::ScalarType> compute_dtype, const std::vector<at::Tensor>& weights) {
   const torch::NoGradGuard no_grad;
   const auto layers = net->children();
   if (layers.empty()) return at::ones_like(x);
   const at::ScalarType dtype = compute_dtype.value_or(x.scalar_type());
-  std::vector<LayerWeights> weights;
-  weights.reserve(layers.size());
-  for (const auto& layer : layers) weights.push_back(weights_in(layer, dtype));
+  std::vector<LayerWeights> layer_weights;
+  layer_weights.reserve(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i)
+    layer_weights.push_back(weights_in(layers[i], dtype, replacement_for(weights, i)));
   std::vector<at::Tensor> inputs;  // each layer's input
   inputs.reserve(layers.size());
   std::vector<bool> saved_output(layers.size(), false);  // inputs[i] holds layer i's output instead
@@ -112,18 +131,18 @@ at::Tensor layerwise_input_gradient(const torch::nn::Sequential& net, const at::
       saved_output[i] = true;
       continue;
     }
-    h = layer_forward(layers[i], weights[i], h);
+    h = layer_forward(layers[i], layer_weights[i], h);
   }
   inputs.push_back(h);
   // The output layer's forward pass is only needed when its input gradient depends on its input.
-  at::Tensor g = constant_output_gradient(layers.back(), weights.back(), h);
+  at::Tensor g = constant_output_gradient(layers.back(), layer_weights.back(), h);
   size_t next = layers.size();
   if (!g.defined()) {
-    g = at::ones_like(layer_forward(layers.back(), weights.back(), h));
+    g = at::ones_like(layer_forward(layers.back(), layer_weights.back(), h));
   } else {
     --next;
   }
-  while (next-- > 0) g = layer_backward(layers[next], weights[next], inputs[next], g, saved_output[next]);
+  while (next-- > 0) g = layer_backward(layers[next], layer_weights[next], inputs[next], g, saved_output[next]);
   // x's dtype, and dense even for a net of one broadcast layer.
   return g.to(x.scalar_type()).contiguous(x.suggest_memory_format());
 }

@@ -4,8 +4,6 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/linear.h>
 
-#include "model/layerwise_input_gradient.h"
-
 namespace srm {
 
 MlpEnergy::MlpEnergy(const MlpEnergyOptions& options) {
@@ -20,15 +18,7 @@ MlpEnergy::MlpEnergy(const MlpEnergyOptions& options) {
     in = options.hidden;
   }
   net->push_back(torch::nn::Linear(in, 1));
-  net_ = register_module("net", net);
-}
-
-torch::Tensor MlpEnergy::forward(const torch::Tensor& x) {
-  return net_->forward(x).view({x.size(0)});
-}
-
-torch::Tensor MlpEnergy::input_gradient(const torch::Tensor& x, std::optional<at::ScalarType> compute_dtype) {
-  return layerwise_input_gradient(net_, x, compute_dtype);
+  set_network(net, options.spectral_norm);
 }
 
 }  // namespace srm

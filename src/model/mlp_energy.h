@@ -2,9 +2,7 @@
 // LeakyReLU (as the paper's ConvNet) or SiLU (a continuous gradient field) between layers.
 #pragma once
 
-#include <torch/nn/modules/container/sequential.h>
-
-#include "model/energy_net.h"
+#include "model/sequential_energy.h"
 
 namespace srm {
 
@@ -14,18 +12,13 @@ struct MlpEnergyOptions {
   int64_t layers = 3;
   bool silu = false;          // false: LeakyReLU(leaky_slope)
   double leaky_slope = 0.2;
+  bool spectral_norm = false;  // W / sigma(W) for every linear layer (model/spectral_norm.h)
 };
 
-class MlpEnergy : public EnergyNet {
+// forward: (B, D) -> (B,).
+class MlpEnergy : public SequentialEnergy {
  public:
   explicit MlpEnergy(const MlpEnergyOptions& options);
-  torch::Tensor forward(const torch::Tensor& x) override;  // (B, D) -> (B,)
-  // Layerwise (model/layerwise_input_gradient.h): no autograd graph.
-  torch::Tensor input_gradient(const torch::Tensor& x,
-                               std::optional<at::ScalarType> compute_dtype = std::nullopt) override;
-
- private:
-  torch::nn::Sequential net_{nullptr};
 };
 
 }  // namespace srm

@@ -17,6 +17,8 @@ struct IterationMetrics {
   double lr = 0;
   double data_noise = 0;
   double seconds = 0;            // wall time of this iteration
+  double samples_abs_max = 0;    // max |x-| over the batch (mean over ranks of each rank's max)
+  double grad_clipped = 0;       // 1 when train.grad_clip scaled this iteration's gradient down
 };
 
 }  // namespace srm

@@ -6,10 +6,19 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 namespace srm {
+namespace {
+
+std::vector<at::Tensor> model_state(EnergyNet& energy) {
+  std::vector<at::Tensor> state = energy.parameters();
+  for (const auto& b : energy.buffers()) state.push_back(b);
+  return state;
+}
+
+}  // namespace
 
 void broadcast_parameters(EnergyNet& energy, Communicator& comm) {
   const torch::NoGradGuard no_grad;
-  auto parameters = energy.parameters();
+  auto parameters = model_state(energy);
   std::vector<at::Tensor> pieces;
   for (const auto& p : parameters) pieces.push_back(p.detach().reshape({-1}));
   at::Tensor flat = at::cat(pieces);
@@ -21,10 +30,12 @@ void broadcast_parameters(EnergyNet& energy, Communicator& comm) {
   }
 }
 
-double parameter_checksum(EnergyNet& energy) {
+double parameter_checksum(EnergyNet& energy, const std::vector<at::Tensor>& extra) {
   double sum = 0;
   int64_t index = 0;
-  for (const auto& p : energy.parameters()) {
+  std::vector<at::Tensor> state = model_state(energy);
+  state.insert(state.end(), extra.begin(), extra.end());
+  for (const auto& p : state) {
     const at::Tensor flat = p.detach().reshape({-1}).to(at::kCPU, at::kDouble);
     const at::Tensor position = at::arange(1, flat.numel() + 1, flat.options()).add_(static_cast<double>(index));
     sum += (flat * position).sum().item<double>();
@@ -33,8 +44,8 @@ double parameter_checksum(EnergyNet& energy) {
   return sum;
 }
 
-void check_replicas(EnergyNet& energy, Communicator& comm, int64_t iteration) {
-  const double mine = parameter_checksum(energy);
+void check_replicas(EnergyNet& energy, Communicator& comm, int64_t iteration, const std::vector<at::Tensor>& extra) {
+  const double mine = parameter_checksum(energy, extra);
   at::Tensor both = at::tensor({mine, -mine}, at::kDouble).to(comm.device());
   comm.all_reduce(both, ReduceOp::Max);
   both = both.cpu();

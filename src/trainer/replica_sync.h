@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 #include "comm/communicator.h"
 #include "model/energy_net.h"
@@ -15,15 +16,16 @@ class ReplicaDrift : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// One flat broadcast from rank 0 of every parameter.
+// One flat broadcast from rank 0 of every parameter and buffer (spectral norm's u, v).
 void broadcast_parameters(EnergyNet& energy, Communicator& comm);
 
-// Position-weighted float64 sum of all parameters (a reordering or a change of any element
-// changes it). Identical replicas give bit-identical checksums.
-double parameter_checksum(EnergyNet& energy);
+// Position-weighted float64 sum of all parameters, buffers and `extra` tensors (the EMA
+// weights), so a reordering or a change of any element changes it. Identical replicas give
+// bit-identical checksums.
+double parameter_checksum(EnergyNet& energy, const std::vector<at::Tensor>& extra = {});
 
 // Compares checksums across ranks (max and min in one all-reduce); throws ReplicaDrift naming
 // the iteration and both values when they differ.
-void check_replicas(EnergyNet& energy, Communicator& comm, int64_t iteration);
+void check_replicas(EnergyNet& energy, Communicator& comm, int64_t iteration, const std::vector<at::Tensor>& extra = {});
 
 }  // namespace srm

@@ -1,6 +1,7 @@
 // Learning-rate and data-noise annealing (paper 5.1): constant until
 // anneal_start * iterations, then linear to the final values at the last iteration, and the
-// final values after it.
+// final values after it. A learning-rate warm-up (train.warmup = W) multiplies the annealed
+// rate of update i (0-based) by min(1, (i + 1) / W).
 #pragma once
 
 #include <cstdint>

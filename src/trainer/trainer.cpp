@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "data/batch_plan.h"
@@ -22,27 +23,37 @@
 #include "sampler/sampler_settings.h"
 #include "trainer/schedule.h"
 #include "trainer/training_state.h"
+#include "trainer/weight_average.h"
 #include "util/log.h"
 #include "util/random.h"
 
 namespace srm {
 namespace {
 
-IterationMetrics to_metrics(int64_t iteration, const at::Tensor& stats, const Annealed& a, double seconds) {
-  const at::Tensor s = stats.to(at::kCPU, at::kDouble);
-  const double* v = s.data_ptr<double>();
+IterationMetrics to_metrics(int64_t iteration, const double* v, double lr, double data_noise, double seconds) {
   IterationMetrics m;
   m.iteration = iteration;
-  m.loss = v[0];
-  m.energy_data = v[1];
-  m.energy_samples = v[2];
-  m.energy_diff = v[1] - v[2];
-  m.chain_grad_norm = v[3];
-  m.param_grad_norm = v[4];
-  m.lr = a.lr;
-  m.data_noise = a.data_noise;
+  m.loss = v[kLoss];
+  m.energy_data = v[kEnergyData];
+  m.energy_samples = v[kEnergySamples];
+  m.energy_diff = v[kEnergyData] - v[kEnergySamples];
+  m.chain_grad_norm = v[kChainGradNorm];
+  m.param_grad_norm = v[kParamGradNorm];
+  m.lr = lr;
+  m.data_noise = data_noise;
   m.seconds = seconds;
+  m.samples_abs_max = v[kSamplesAbsMax];
+  m.grad_clipped = v[kGradClipped];
   return m;
+}
+
+// The rewind point of train.on_divergence = rewind: this rank's whole state at the newest
+// checkpoint (or the run's start), in memory.
+TrainingCheckpoint capture_rewind_point(EnergyNet& energy, torch::optim::Adam& optimizer, const at::Generator& generator,
+                                        const WeightAverage* ema, int64_t iteration) {
+  TrainingCheckpoint point = capture_local_state(energy, optimizer, generator, iteration);
+  if (ema) point.ema = ema->to_cpu();
+  return point;
 }
 
 std::string status_text(const IterationMetrics& m) {
@@ -55,6 +66,15 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
 }
 
 }  // namespace
+
+NamedTensors final_state_of(EnergyNet& energy, const WeightAverage* ema) {
+  NamedTensors out;
+  for (const auto& [name, tensor] : named_parameters_of(energy)) out.emplace_back(name, tensor.detach().to(at::kCPU).clone());
+  for (const auto& item : energy.named_buffers()) out.emplace_back(item.key(), item.value().detach().to(at::kCPU).clone());
+  if (ema)
+    for (const auto& [name, tensor] : ema->to_cpu()) out.emplace_back("ema/" + name, tensor);
+  return out;
+}
 
 NamedTensors named_parameters_of(EnergyNet& energy) {
   NamedTensors out;
@@ -84,14 +104,16 @@ TrainingSummary Trainer::run() {
   if (world > 1) broadcast_parameters(*energy_, comm_);
   torch::optim::Adam optimizer(energy_->parameters(), torch::optim::AdamOptions(train.lr)
                                                           .betas({train.beta1, train.beta2})
-                                                          .eps(train.adam_eps));
+                                                          .eps(train.adam_eps)
+                                                          .weight_decay(train.weight_decay));
   const LangevinSampler sampler(sampler_settings(config_.sampler));
   BatchPlan plan(data_.size(), train.batch_size, static_cast<uint64_t>(train.seed), rank, world);
   const Shard shard = plan.shard();
   GradientHook hook;
   if (world > 1)
     hook = GradientAverager(comm_, static_cast<double>(shard.count) / static_cast<double>(plan.global_batch()));
-  TrainStep step(*energy_, optimizer, sampler, parse_init_kind(config_.sampler.init), hook);
+  TrainStep step(*energy_, optimizer, sampler, parse_init_kind(config_.sampler.init), hook,
+                 StepOptions{train.energy_l2, train.grad_clip});
   // Chains: per-rank streams from (seed, rank), or one stream keyed to the global index.
   const bool keyed = config_.dist.chain_seeding == "global_index";
   const auto seed = static_cast<uint64_t>(train.seed);
@@ -101,10 +123,24 @@ TrainingSummary Trainer::run() {
   int64_t first = 0;
   // The anneal is laid over the iterations the run started with (schedule.h).
   int64_t anneal_horizon = train.iterations;
+  // Automatic rewinds so far (train.on_divergence = rewind; trainer.h).
+  int64_t rewinds = 0, data_skip = 0;
+  double lr_scale = 1.0;
+  std::unique_ptr<WeightAverage> ema;
+  if (train.ema > 0) ema = std::make_unique<WeightAverage>(*energy_, train.ema);
   if (resume_) {
     restore_training_state(*resume_, *energy_, optimizer, noise.generator(), rank);
     if (world > 1) broadcast_parameters(*energy_, comm_);
     first = resume_->iteration;
+    rewinds = resume_->rewinds;
+    data_skip = resume_->data_skip;
+    lr_scale = resume_->lr_scale;
+    if (ema) {
+      if (resume_->ema.empty())
+        throw std::runtime_error(fmt::format("the checkpoint of iteration {} holds no EMA weights, and train.ema = {} "
+                                             "needs them", first, train.ema));
+      ema->load(resume_->ema);
+    }
     if (resume_->anneal_horizon > 0) {
       anneal_horizon = resume_->anneal_horizon;
     } else if (!resume_->config_yaml.empty()) {  // a checkpoint older than the field: its run's length
@@ -134,19 +170,33 @@ TrainingSummary Trainer::run() {
   const SerializedCalls hdf5_calls(!hdf5_library_thread_safe());
   std::unique_ptr<BackgroundWriter> writer;
   if (outputs_) writer = std::make_unique<BackgroundWriter>(&hdf5_calls);
+  const bool rewinding = train.on_divergence == "rewind";
+  TrainingCheckpoint rewind_point;  // rewinding: this rank's state at the newest checkpoint
+  if (rewinding) rewind_point = capture_rewind_point(*energy_, optimizer, noise.generator(), ema.get(), first);
   const auto checkpoint_at = [&](int64_t done) {
     TrainingCheckpoint c = capture_training_state(*energy_, optimizer, noise.generator(), comm_, done);
     c.anneal_horizon = anneal_horizon;
     c.config_yaml = config_yaml;
     c.version = SRM_DIST_VERSION;
-    c.epoch = done / plan.batches_per_epoch();
-    c.batch_in_epoch = done % plan.batches_per_epoch();
+    c.epoch = (done + data_skip) / plan.batches_per_epoch();
+    c.batch_in_epoch = (done + data_skip) % plan.batches_per_epoch();
+    c.rewinds = rewinds;
+    c.lr_scale = lr_scale;
+    c.data_skip = data_skip;
+    if (ema && rank == 0) c.ema = ema->to_cpu();
+    if (rewinding) rewind_point = capture_rewind_point(*energy_, optimizer, noise.generator(), ema.get(), done);
     if (writer) writer->submit([outputs = outputs_, c = std::move(c)] { outputs->record_checkpoint(c); });
   };
 
-  // The data of the coming iterations is read on a background thread (data/batch_prefetcher.h).
-  BatchPrefetcher batches(data_, [&plan](int64_t iteration) { return plan.indices(iteration); }, first,
-                          train.iterations, config_.data.prefetch, device_.is_cuda(), &hdf5_calls);
+  // The data of the coming iterations is read on a background thread (data/batch_prefetcher.h);
+  // iteration i reads the plan's batch i + data_skip (rewinds skip the batches that diverged).
+  const auto prefetch_from = [&](int64_t iteration) {
+    return std::make_unique<BatchPrefetcher>(
+        data_, [&plan, skip = data_skip](int64_t i) { return plan.indices(i + skip); }, iteration, train.iterations,
+        config_.data.prefetch, device_.is_cuda(), &hdf5_calls);
+  };
+  std::unique_ptr<BatchPrefetcher> batches = prefetch_from(first);
+  std::vector<at::Tensor> ema_tensors;  // for the replica checksum
 
   std::unique_ptr<ProgressLine> progress;
   if (progress_) progress = std::make_unique<ProgressLine>("train", first, train.iterations, out.log_every, progress_);
@@ -162,16 +212,49 @@ TrainingSummary Trainer::run() {
       timer_->start();
     }
     const Annealed a = annealed_at(train, it, anneal_horizon);
-    set_learning_rate(optimizer, a.lr);
-    const at::Tensor observed = batches.next().to(device_, /*non_blocking=*/device_.is_cuda());
+    const double lr = a.lr * lr_scale;
+    set_learning_rate(optimizer, lr);
+    const at::Tensor observed = batches->next().to(device_, /*non_blocking=*/device_.is_cuda());
     if (timer_) timer_->mark(Phase::Data);
     StepResult result = step.run(observed, a.data_noise, noise, timer_);
+    if (ema) ema->update();
     const int64_t done = it + 1;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    IterationMetrics metrics = to_metrics(done, result.stats, a, seconds);
-    check_finite(metrics);
-    if (world > 1 && config_.dist.check_every > 0 && done % config_.dist.check_every == 0)
-      check_replicas(*energy_, comm_, done);
+    const at::Tensor stats = result.stats.to(at::kCPU, at::kDouble);
+    IterationMetrics metrics = to_metrics(done, stats.data_ptr<double>(), lr, a.data_noise, seconds);
+    // Every rank sees the same averaged statistics, so all agree on a divergence.
+    const std::string diverged = divergence_cause(metrics, stats.data_ptr<double>()[kDataAbsMax], train);
+    if (!diverged.empty()) {
+      if (!rewinding) throw divergence_error(metrics, diverged);
+      if (rewinds >= train.max_rewinds)
+        throw TrainingDiverged(fmt::format("{} It had been rewound {} times already (train.max_rewinds = {}): "
+                                           "stopping.", divergence_error(metrics, diverged).what(), rewinds,
+                                           train.max_rewinds));
+      // Back to the newest checkpoint with a smaller learning rate, past the batches since it.
+      const int64_t back_to = rewind_point.iteration;
+      restore_training_state(rewind_point, *energy_, optimizer, noise.generator(), 0);
+      if (ema) ema->load(rewind_point.ema);
+      ++rewinds;
+      lr_scale *= train.rewind_lr_factor;
+      data_skip += done - back_to;
+      const RewindRow row = make_rewind_row(done, back_to, rewinds, lr_scale, data_skip, diverged);
+      pending.erase(std::remove_if(pending.begin(), pending.end(),
+                                   [back_to](const IterationMetrics& m) { return m.iteration > back_to; }),
+                    pending.end());
+      if (writer) writer->submit([outputs = outputs_, row] { outputs->record_rewind(row); });
+      if (rank == 0)
+        log_line(0, fmt::format("diverged at iteration {} ({}): rewound to iteration {} with the learning rate "
+                                "scaled by {:g}, {} data batches skipped (rewind {} of at most {})", done, diverged,
+                                back_to, lr_scale, data_skip, rewinds, train.max_rewinds));
+      batches.reset();  // its thread reads ahead with the old skip
+      batches = prefetch_from(back_to);
+      it = back_to - 1;
+      continue;
+    }
+    if (world > 1 && config_.dist.check_every > 0 && done % config_.dist.check_every == 0) {
+      if (ema) ema_tensors = ema->tensors();
+      check_replicas(*energy_, comm_, done, ema_tensors);
+    }
     pending.push_back(metrics);
     summary.stop_signal = agreed_stop_signal();
     const bool last = done == train.iterations || summary.stop_signal != 0;
@@ -188,7 +271,10 @@ TrainingSummary Trainer::run() {
     if (checkpoint) checkpoint_at(done);  // collective: every rank takes part
     // Collective too; skipped when the job is stopping (a preemption's grace period is short).
     if (evaluate_ && evaluate_every_ > 0 && done % evaluate_every_ == 0 && summary.stop_signal == 0) {
+      std::unique_ptr<ParametersSwappedIn> averaged;  // samples come from the EMA weights when the run has them
+      if (ema) averaged = std::make_unique<ParametersSwappedIn>(*energy_, ema->tensors());
       EvaluationRecord record = evaluate_(done);
+      averaged.reset();
       if (writer) writer->submit([outputs = outputs_, record = std::move(record)] { outputs->record_evaluation(record); });
     }
     if (timer_) {
@@ -208,8 +294,7 @@ TrainingSummary Trainer::run() {
     summary.writer_busy_seconds = writer->busy_seconds();
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-  for (const auto& [name, tensor] : named_parameters_of(*energy_))
-    summary.final_parameters.emplace_back(name, tensor.detach().to(at::kCPU).clone());
+  summary.final_parameters = final_state_of(*energy_, ema.get());
   return summary;
 }
 

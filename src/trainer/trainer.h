@@ -2,6 +2,10 @@
 // each global batch from the BatchPlan, TrainStep per iteration with gradients averaged over
 // ranks, annealing, diagnostics with the divergence check, replica checks, the progress line,
 // and the periodic samples / metrics / checkpoints handed to RunOutputs (rank 0 only).
+// Stabilisers (train.ema, energy_l2, grad_clip, warmup, weight_decay) are options of the step
+// and the loop; with train.on_divergence = rewind a divergence sends every rank back to its
+// in-memory copy of the newest checkpoint's state (the same on all ranks), with the learning
+// rate scaled and the batches since then skipped, recorded in the archive's /rewinds.
 // It can start from a checkpoint and stop early, checkpointing, when any rank is signalled.
 // Everything is injected; with the single-process communicator it is the 1-process trainer.
 #pragma once
@@ -30,7 +34,9 @@ struct TrainingSummary {
   int stop_signal = 0;          // the signal that ended the run early (0: ran to completion)
   IterationMetrics last;
   at::Tensor last_samples;  // x- of the final iteration (this rank's shard), on the CPU
-  NamedTensors final_parameters;  // on the CPU
+  // On the CPU: the parameters, then the buffers (spectral norm's u, v), then with train.ema
+  // the averaged parameters as "ema/<name>".
+  NamedTensors final_parameters;
   double seconds = 0;
   double writer_busy_seconds = 0;  // time the background writer spent on this run's files
 };

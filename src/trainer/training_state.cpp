@@ -30,16 +30,8 @@ at::Tensor gather_generator_states(const at::Generator& generator, Communicator&
   return all.round().to(at::kByte);
 }
 
-}  // namespace
-
-TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam& optimizer,
-                                          const at::Generator& generator, Communicator& comm, int64_t iteration) {
-  TrainingCheckpoint c;
-  c.iteration = iteration;
-  c.world_size = comm.world_size();
-  c.rng_device_type = generator.device().is_cuda() ? "cuda" : "cpu";
-  c.rng_states = gather_generator_states(generator, comm);  // collective: every rank
-  if (comm.rank() != 0) return c;  // only rank 0 writes: the others copy no tensors to the CPU
+// Parameters, buffers and Adam's moments as float32 CPU copies into `c`.
+void copy_model_and_optimizer(EnergyNet& energy, torch::optim::Adam& optimizer, TrainingCheckpoint& c) {
   auto& state = optimizer.state();
   for (const auto& item : energy.named_parameters()) {
     const at::Tensor& p = item.value();
@@ -53,6 +45,31 @@ TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam&
   if (!c.adam.empty() && c.adam.size() != c.parameters.size())
     throw CheckpointError(fmt::format("Adam holds state for {} of {} parameters; cannot checkpoint", c.adam.size(),
                                       c.parameters.size()));
+  for (const auto& item : energy.named_buffers())
+    c.buffers.emplace_back(item.key(), item.value().detach().to(at::kCPU, at::kFloat).clone());
+}
+
+}  // namespace
+
+TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam& optimizer,
+                                          const at::Generator& generator, Communicator& comm, int64_t iteration) {
+  TrainingCheckpoint c;
+  c.iteration = iteration;
+  c.world_size = comm.world_size();
+  c.rng_device_type = generator.device().is_cuda() ? "cuda" : "cpu";
+  c.rng_states = gather_generator_states(generator, comm);  // collective: every rank
+  if (comm.rank() != 0) return c;  // only rank 0 writes: the others copy no tensors to the CPU
+  copy_model_and_optimizer(energy, optimizer, c);
+  return c;
+}
+
+TrainingCheckpoint capture_local_state(EnergyNet& energy, torch::optim::Adam& optimizer, const at::Generator& generator,
+                                       int64_t iteration) {
+  TrainingCheckpoint c;
+  c.iteration = iteration;
+  c.rng_device_type = generator.device().is_cuda() ? "cuda" : "cpu";
+  c.rng_states = generator.get_state().to(at::kCPU).contiguous().view({1, -1}).clone();
+  copy_model_and_optimizer(energy, optimizer, c);
   return c;
 }
 
@@ -68,6 +85,18 @@ void check_model_matches(const TrainingCheckpoint& checkpoint, EnergyNet& energy
       throw CheckpointError(fmt::format("checkpoint \"{}\" does not fit the configured model: it holds {} {}, the "
                                         "model has {} {}", path, name, shape_text(tensor.sizes()), named[i].key(),
                                         shape_text(p.sizes())));
+  }
+  // Buffers (spectral norm's u, v): a checkpoint without them fits a model without them only.
+  const auto buffers = energy.named_buffers();
+  if (buffers.size() != checkpoint.buffers.size())
+    throw CheckpointError(fmt::format("checkpoint \"{}\" holds {} buffers (spectral norm's u, v); the configured model "
+                                      "has {} (model.spectral_norm must match the run's)", path,
+                                      checkpoint.buffers.size(), buffers.size()));
+  for (const auto& [name, tensor] : checkpoint.buffers) {
+    const at::Tensor* b = buffers.find(name);
+    if (b == nullptr || !tensor.sizes().equals(b->sizes()))
+      throw CheckpointError(fmt::format("checkpoint \"{}\" holds buffer {} {}, which the configured model does not "
+                                        "have", path, name, shape_text(tensor.sizes())));
   }
 }
 
@@ -88,6 +117,9 @@ void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& ene
     adam->exp_avg_sq(at::empty_like(p).copy_(checkpoint.adam[i].exp_avg_sq));
     state[p.unsafeGetTensorImpl()] = std::move(adam);
   }
+  auto buffers = energy.named_buffers();
+  for (const auto& [name, tensor] : checkpoint.buffers)
+    if (at::Tensor* b = buffers.find(name)) b->detach().copy_(tensor);
   if (!generator_state_fits(checkpoint, generator)) return;  // the caller reseeds (see header)
   // A fresh tensor: set_state reads from the start of the storage, ignoring a row view's offset.
   generator.set_state(checkpoint.rng_states[rank].clone());

@@ -18,17 +18,23 @@ class Adam;
 namespace srm {
 
 // Collective: every rank must call it at the same iteration. Returns every rank's generator
-// state on every rank (rng_states has one row per rank), and the parameters and Adam moments
-// on rank 0 only (the rank that writes checkpoints); config_yaml, version, data position and
-// anneal horizon are left to the caller.
+// state on every rank (rng_states has one row per rank), and the parameters, buffers and Adam
+// moments on rank 0 only (the rank that writes checkpoints); config_yaml, version, data position,
+// anneal horizon, EMA weights and rewind state are left to the caller.
 TrainingCheckpoint capture_training_state(EnergyNet& energy, torch::optim::Adam& optimizer,
                                           const at::Generator& generator, Communicator& comm, int64_t iteration);
 
-// Throws CheckpointError naming `path` when the checkpoint's parameter names or shapes differ
-// from the model's.
+// Every tensor of this rank's own state (parameters, buffers, Adam, its generator as the only
+// row of rng_states), for an in-memory rewind point (train.on_divergence = rewind); not
+// collective. Restore it with restore_training_state(..., rank 0).
+TrainingCheckpoint capture_local_state(EnergyNet& energy, torch::optim::Adam& optimizer, const at::Generator& generator,
+                                       int64_t iteration);
+
+// Throws CheckpointError naming `path` when the checkpoint's parameter or buffer names or
+// shapes differ from the model's.
 void check_model_matches(const TrainingCheckpoint& checkpoint, EnergyNet& energy, const std::string& path);
 
-// Copies parameters and Adam moments into the model / optimizer (created, no step taken yet)
+// Copies parameters, buffers and Adam moments into the model / optimizer (created, no step taken yet)
 // and this rank's row of rng_states into `generator` when generator_state_fits(); otherwise
 // the generator is left as it is and the caller reseeds it.
 void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& energy, torch::optim::Adam& optimizer,

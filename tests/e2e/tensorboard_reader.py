@@ -32,6 +32,8 @@ COLUMN_TO_TAG = {
     "lr": "train/lr",
     "data_noise": "train/data_noise",          # sigma of the noise added to the data
     "seconds": "train/seconds_per_iteration",
+    "samples_abs_max": "train/samples_abs_max",  # max |x-| (the divergence check's input)
+    "grad_clipped": "train/grad_clipped",      # 1 when train.grad_clip scaled the gradient
 }
 # Derived from a column: images per second = the images of one iteration (the global batch,
 # given with --images-per-iteration) / seconds. Checked only when that option is given.

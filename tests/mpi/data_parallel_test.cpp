@@ -7,9 +7,11 @@
 #include "comm/mpi_communicator.h"
 #include "comm/single_process_communicator.h"
 #include "config/config.h"
+#include "data/batch_plan.h"
 #include "data/toy_2d.h"
 #include "model/energy_factory.h"
 #include "mpi/mpi_test_session.h"
+#include "poisoned_rings.h"
 #include "sampler/noise_stream.h"
 #include "trainer/replica_sync.h"
 #include "tiny_rings_config.h"
@@ -26,8 +28,9 @@ Config small_rings_config() {
   return c;
 }
 
-TrainingSummary train(const Config& c, Communicator& comm, uint64_t init_seed) {
-  Toy2d data(ToyKind::Rings, 200, 0.02, 3);
+TrainingSummary train(const Config& c, Communicator& comm, uint64_t init_seed, const Dataset* data_override = nullptr) {
+  const Toy2d rings(ToyKind::Rings, 200, 0.02, 3);
+  const Dataset& data = data_override ? *data_override : rings;
   torch::manual_seed(init_seed);  // replicas start equal only after the broadcast; see below
   auto energy = make_energy_net(c.model, data.example_shape());
   Trainer trainer(c, data, energy, torch::kCPU, comm, nullptr, nullptr);
@@ -71,6 +74,34 @@ TEST(DataParallel, WRanksReproduceTheOneRankRun) {
   if (comm.rank() == 0) std::printf("[ measured ] max |theta_W - theta_1| = %.3g over %d ranks\n", worst, comm.world_size());
   EXPECT_NEAR(distributed.last.loss, reference.last.loss, 1e-5);
   EXPECT_NEAR(distributed.last.energy_samples, reference.last.energy_samples, 1e-5);
+}
+
+// Every stabiliser on, and a NaN example in iteration 3's global batch (on one rank's shard):
+// the averaged statistics make every rank rewind together, and parameters, spectral norm's u, v
+// and the EMA weights stay identical across ranks to the end.
+TEST(DataParallel, StabilisersAndRewindKeepTheRanksInStep) {
+  Config c = small_rings_config();
+  c.train.ema = 0.9;
+  c.model.spectral_norm = true;
+  c.train.energy_l2 = 0.1;
+  c.train.grad_clip = 0.05;
+  c.train.warmup = 2;
+  c.train.on_divergence = "rewind";
+  c.output.checkpoint_every = 2;
+  MpiCommunicator comm(test::mpi_session());
+  BatchPlan plan(200, c.train.batch_size, static_cast<uint64_t>(c.train.seed), 0, 1);
+  const test::PoisonedRings data(Toy2d(ToyKind::Rings, 200, 0.02, 3), plan.indices(2).at(0));
+  const auto summary = train(c, comm, 100 + static_cast<uint64_t>(comm.rank()), &data);
+  EXPECT_EQ(summary.last.iteration, 6);
+  EXPECT_DOUBLE_EQ(summary.last.lr, c.train.lr * 0.5);  // one rewind halved it
+  size_t averaged = 0;
+  for (const auto& [name, tensor] : summary.final_parameters) {
+    averaged += name.rfind("ema/", 0) == 0;
+    auto from_root = tensor.clone();
+    comm.broadcast(from_root, 0);
+    EXPECT_TRUE(torch::equal(from_root, tensor)) << name << " differs from rank 0 on rank " << comm.rank();
+  }
+  EXPECT_EQ(averaged, 6u);
 }
 
 TEST(DataParallel, RankStreamsAreDistinct) {

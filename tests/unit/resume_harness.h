@@ -38,9 +38,14 @@ struct RunResult {
   std::vector<IterationMetrics> metrics;
 };
 
-// Trains `config` (resuming when config.output.resume says so); stops after iteration stop_after if > 0.
-inline RunResult train(const Config& config, int64_t stop_after) {
-  const Toy2d data(ToyKind::Rings, 200, 0.02, 3);
+// The rings of 200 points every run of small_config trains on.
+inline Toy2d small_rings() { return Toy2d(ToyKind::Rings, 200, 0.02, 3); }
+
+// Trains `config` (resuming when config.output.resume says so) on `data` (default
+// small_rings()); stops after iteration stop_after if > 0.
+inline RunResult train(const Config& config, int64_t stop_after, const Dataset* data_override = nullptr) {
+  const Toy2d rings = small_rings();
+  const Dataset& data = data_override ? *data_override : rings;
   torch::manual_seed(11);
   auto energy = make_energy_net(config.model, data.example_shape());
   std::optional<TrainingCheckpoint> resume;

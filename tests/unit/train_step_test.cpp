@@ -46,7 +46,8 @@ TEST(TrainStep, LinearEnergyMatchesClosedForm) {
   EXPECT_NEAR(stats[1].item<double>(), f_pos, 1e-6);
   EXPECT_NEAR(stats[2].item<double>(), f_neg, 1e-6);
   EXPECT_NEAR(stats[3].item<double>(), w0.norm().item<double>(), 1e-6);
-  EXPECT_NEAR(stats[4].item<double>(), g.norm().item<double>(), 1e-6);
+  EXPECT_NEAR(stats[kParamGradNorm].item<double>(), g.norm().item<double>(), 1e-6);
+  EXPECT_EQ(stats[kGradClipped].item<double>(), 0.0);
 }
 
 TEST(TrainStep, GradientHookSeesGradientsBeforeTheStep) {
@@ -56,7 +57,7 @@ TEST(TrainStep, GradientHookSeesGradientsBeforeTheStep) {
   TrainStep train_step(f, adam, LangevinSampler({1, 1.0, 0.0, std::nullopt}), InitKind::Uniform,
                        [&](std::vector<at::Tensor>& params, at::Tensor& stats) {
                          ++calls;
-                         EXPECT_EQ(stats.numel(), 4);
+                         EXPECT_EQ(stats.numel(), kParamGradNorm);
                          for (auto& p : params) p.grad().zero_();  // a hook that cancels the update
                        });
   NoiseStream gen(make_generator(torch::kCPU, 1));
