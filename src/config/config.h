@@ -74,7 +74,7 @@ struct TrainConfig {
   // Divergence (trainer/divergence.h): non-finite statistics always; |mean f| above
   // divergence_energy; max |x-| above divergence_samples times the observed batch's max |x|.
   double divergence_energy = 1e8;
-  double divergence_samples = 100;
+  double divergence_samples = 1e4;
   std::string on_divergence = "stop";  // stop | rewind (to the newest checkpoint, lr scaled)
   double rewind_lr_factor = 0.5;
   int64_t max_rewinds = 5;

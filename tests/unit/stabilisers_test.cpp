@@ -116,7 +116,7 @@ TEST(Schedule, WarmupComposesWithTheAnneal) {
 }
 
 TEST(Divergence, BoundsOnEnergiesAndSamplesBeyondNaN) {
-  TrainConfig t;  // defaults: |f| <= 1e8, max |x-| <= 100 x max(1, data range)
+  TrainConfig t;  // defaults: |f| <= 1e8, max |x-| <= 1e4 x max(1, data range)
   IterationMetrics m;
   m.iteration = 1150;
   m.samples_abs_max = 3.0;
@@ -129,8 +129,10 @@ TEST(Divergence, BoundsOnEnergiesAndSamplesBeyondNaN) {
   m.samples_abs_max = 3e7;
   EXPECT_NE(divergence_cause(m, 1.0, t).find("|x-| = 3e+07"), std::string::npos);
   EXPECT_EQ(divergence_cause(m, 1e6, t), "");  // data whose range is that large
-  m.samples_abs_max = 150;
+  m.samples_abs_max = 2e4;
   EXPECT_NE(divergence_cause(m, 0.001, t), "");  // the range counts as at least 1
+  m.samples_abs_max = 258;                       // chains far out at initialisation: not yet divergence
+  EXPECT_EQ(divergence_cause(m, 1.0, t), "");
   m.samples_abs_max = std::nan("");
   t.divergence_samples = 0;
   EXPECT_NE(divergence_cause(m, 1.0, t).find("is nan"), std::string::npos);
