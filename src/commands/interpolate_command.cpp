@@ -33,9 +33,9 @@ at::Tensor interpolated_starts(const std::string& path, InitKind init, const at:
 }
 
 int run_interpolate_command(const CliArgs& args) {
-  std::vector<std::string> overrides{"sampler.noise=0"};  // M_theta with u = 0, as the paper
-  overrides.insert(overrides.end(), args.overrides.begin(), args.overrides.end());
-  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU), args.weights);
+  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, args.overrides, c10::Device(c10::kCPU),
+                                          args.weights);
+  use_noise_free_sampler(model, args.overrides, "interpolate");  // M_theta with u = 0, as the paper
   const c10::Device device = select_device(model.config.train.device, 0, 1);
   model.energy->to(device);
   const int64_t pairs = args.count > 0 ? args.count : 4, points = 9;

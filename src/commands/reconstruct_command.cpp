@@ -24,9 +24,9 @@
 namespace srm {
 
 int run_reconstruct_command(const CliArgs& args) {
-  std::vector<std::string> overrides{"sampler.noise=0"};
-  overrides.insert(overrides.end(), args.overrides.begin(), args.overrides.end());
-  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, overrides, c10::Device(c10::kCPU), args.weights);
+  TrainedModel model = load_trained_model(args.operands.at(0), args.iteration, args.overrides, c10::Device(c10::kCPU),
+                                          args.weights);
+  use_noise_free_sampler(model, args.overrides, "reconstruct");  // M_theta with u = 0, as the paper
   const c10::Device device = select_device(model.config.train.device, 0, 1);
   model.energy->to(device);
   const auto data = open_dataset(model.config.data, static_cast<uint64_t>(model.config.train.seed));

@@ -113,6 +113,19 @@ TrainedModel load_trained_model(const std::string& path, int64_t iteration, cons
 
 namespace srm {
 
+void use_noise_free_sampler(TrainedModel& model, const std::vector<std::string>& user_overrides,
+                            const std::string& command) {
+  const std::string& method = model.config.sampler.method;
+  if (method == "mala" || method == "hmc")
+    throw std::runtime_error(fmt::format(
+        "{} runs the noise-free sampler M_theta(z), and sampler.method = {} has none (its Metropolis accept / reject "
+        "is not a deterministic, differentiable map): add --set sampler.method=langevin to use the trained energy "
+        "with Langevin steps", command, method));
+  for (const auto& o : user_overrides)
+    if (o.rfind("sampler.noise=", 0) == 0) return;
+  model.config.sampler.noise = 0;
+}
+
 std::string default_output_prefix(const TrainedModel& model, const std::string& command) {
   const auto folder = std::filesystem::path(model.run_dir) / "generated";
   std::filesystem::create_directories(folder);

@@ -37,6 +37,12 @@ TrainedModel load_trained_model(const std::string& path, int64_t iteration, cons
 
 namespace srm {
 
+// interpolate and reconstruct run M_theta without noise (the paper's u = 0): sets
+// sampler.noise = 0 unless `user_overrides` set it, and refuses MALA / HMC, whose accept / reject
+// has no noise-free (or differentiable) form, saying so for `command`.
+void use_noise_free_sampler(TrainedModel& model, const std::vector<std::string>& user_overrides,
+                            const std::string& command);
+
 // "<run dir>/generated/<command>_iter_XXXXXXXX" (the folder is created).
 std::string default_output_prefix(const TrainedModel& model, const std::string& command);
 

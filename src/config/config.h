@@ -33,13 +33,19 @@ struct ModelConfig {
 };
 
 struct SamplerConfig {
-  std::string method = "langevin";  // langevin | anila (anisotropic step, anisotropic_step.h)
+  // langevin | anila (anisotropic step, anisotropic_step.h) | mala | hmc (Metropolis-adjusted,
+  // sampler/metropolis.h)
+  std::string method = "langevin";
   int64_t steps = 100;              // K
   // x <- x + step_size * df/dx + noise * N(0, I). The paper's eq. (4) with time step dt is
   // step_size = dt/2, noise = sqrt(dt); its public code uses step_size 1, noise 0.01.
   double step_size = 1.0;
   double noise = 0.01;
-  std::string init = "uniform";  // p0: uniform on [-1,1] | gaussian N(0, I)
+  // p0: uniform on [-1,1] | gaussian N(0, I) | data (the observed batch with train.data_noise:
+  // contrastive divergence, CD-K)
+  std::string init = "uniform";
+  int64_t hmc_leapfrog = 10;  // HMC: leapfrog steps of size step_size per transition
+  double grad_clip = 0;       // Langevin / AniLA: clip each chain's df/dx to this L2 norm (0 = off)
   // AniLA: gamma = anila_b / max(anila_b, |df/dx|) per coordinate | pixel | sample, scaling
   // drift and noise (gamma, sqrt(gamma): the draft's eq. 6) or the noise only (gamma).
   double anila_b = 1.0;

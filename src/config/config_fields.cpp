@@ -119,14 +119,21 @@ std::vector<ConfigField> config_fields(Config& c) {
            "spectral normalisation of every conv / linear weight (W / sigma, one power iteration per training "
            "iteration; u, v saved in checkpoints)"),
 
-      text("sampler.method", &c.sampler.method, {"langevin", "anila"},
-           "MCMC transition: Langevin, or AniLA's anisotropic Langevin (sampler.anila_*)"),
-      numeric("sampler.steps", &c.sampler.steps, 0, 100000, "K, Langevin steps per chain"),
+      text("sampler.method", &c.sampler.method, {"langevin", "anila", "mala", "hmc"},
+           "MCMC transition: Langevin, AniLA's anisotropic Langevin (sampler.anila_*), or the Metropolis-adjusted "
+           "Langevin (MALA) and Hamiltonian Monte Carlo (HMC) samplers"),
+      numeric("sampler.steps", &c.sampler.steps, 0, 100000, "K, Langevin steps (MALA / HMC: transitions) per chain"),
       numeric("sampler.step_size", &c.sampler.step_size, 0, kInf,
-              "drift coefficient s in x += s*df/dx + noise*N(0,I)"),
-      numeric("sampler.noise", &c.sampler.noise, 0, kInf, "noise scale of each Langevin step"),
-      text("sampler.init", &c.sampler.init, {"uniform", "gaussian"},
-           "p0: uniform on [-1,1] or standard Gaussian"),
+              "drift coefficient s in x += s*df/dx + noise*N(0,I) (HMC: the leapfrog step size)"),
+      numeric("sampler.noise", &c.sampler.noise, 0, kInf,
+              "noise scale of each Langevin step (MALA: of the proposal; HMC does not use it)"),
+      text("sampler.init", &c.sampler.init, {"uniform", "gaussian", "data"},
+           "where chains start: p0 uniform on [-1,1], standard Gaussian, or the observed batch with data noise "
+           "(contrastive divergence; training only)"),
+      numeric("sampler.hmc_leapfrog", &c.sampler.hmc_leapfrog, 1, 10000,
+              "HMC: leapfrog steps per transition (unit mass, momentum refreshed every transition)"),
+      numeric("sampler.grad_clip", &c.sampler.grad_clip, 0, kInf,
+              "Langevin / AniLA: clip each chain's df/dx to this L2 norm before the step (0 = off)"),
       numeric("sampler.anila_b", &c.sampler.anila_b, 1e-12, kInf,
               "AniLA threshold b: gamma = b / max(b, |df/dx|)"),
       text("sampler.anila_granularity", &c.sampler.anila_granularity, {"coordinate", "pixel", "sample"},

@@ -216,6 +216,19 @@ void validate(Config& config) {
     throw ConfigError(fmt::format(
         "config: eval.features = \"inception\" needs images, and data.dataset = \"{}\" is 2-D points: set "
         "eval.features to a TorchScript file for points, or eval.every = 0", config.data.dataset));
+  const bool metropolis = config.sampler.method == "mala" || config.sampler.method == "hmc";
+  if (metropolis && config.sampler.grad_clip > 0)
+    throw ConfigError(fmt::format(
+        "config: sampler.grad_clip = {} is not allowed with sampler.method = \"{}\": the Metropolis correction needs "
+        "the true gradient; expected 0 (or sampler.method langevin or anila)", config.sampler.grad_clip,
+        config.sampler.method));
+  if (config.sampler.method == "mala" && config.sampler.noise <= 0)
+    throw ConfigError("config: sampler.noise = 0 is not allowed with sampler.method = \"mala\": the proposal needs "
+                      "noise; expected a number > 0 (the exact Langevin pairing is noise = sqrt(2 * step_size))");
+  if (config.eval.every > 0 && config.sampler.init == "data")
+    throw ConfigError("config: eval.every > 0 is not allowed with sampler.init = \"data\": training-time evaluation "
+                      "draws samples from noise, which a contrastive-divergence model is not trained for; expected "
+                      "eval.every = 0 (or sampler.init uniform or gaussian)");
   if (config.eval.features.empty())
     throw ConfigError("config: eval.features is empty: expected inception or the path of a TorchScript file");
 }

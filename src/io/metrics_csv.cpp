@@ -46,11 +46,12 @@ std::vector<IterationMetrics> read_metrics_csv(const std::string& path) {
     if (fields >> m.iteration >> c1 >> m.loss >> c2 >> m.energy_data >> c3 >> m.energy_samples >> c4 >>
         m.energy_diff >> c5 >> m.chain_grad_norm >> c6 >> m.param_grad_norm >> c7 >> m.lr >> c8 >> m.data_noise >>
         c9 >> m.seconds) {
-      char c10, c11;  // columns added later: absent in older files, 0 then
-      double abs_max = 0, clipped = 0;
+      char c10, c11, c12;  // columns added later: absent in older files, 0 (accept_rate 1) then
+      double abs_max = 0, clipped = 0, accept = 1;
       if (fields >> c10 >> abs_max >> c11 >> clipped) {
         m.samples_abs_max = abs_max;
         m.grad_clipped = clipped;
+        if (fields >> c12 >> accept) m.accept_rate = accept;
       }
       rows.push_back(m);
     }
@@ -61,16 +62,16 @@ std::vector<IterationMetrics> read_metrics_csv(const std::string& path) {
 MetricsCsv::MetricsCsv(std::string path) : path_(std::move(path)) {
   auto f = open_or_throw(path_, "w");
   fmt::print(f.get(), "iteration,loss,energy_data,energy_samples,energy_diff,chain_grad_norm,"
-                      "param_grad_norm,lr,data_noise,seconds,samples_abs_max,grad_clipped\n");
+                      "param_grad_norm,lr,data_noise,seconds,samples_abs_max,grad_clipped,accept_rate\n");
   close_or_throw(std::move(f), path_);
 }
 
 void MetricsCsv::append(const std::vector<IterationMetrics>& rows) const {
   auto f = open_or_throw(path_, "a");
   for (const auto& m : rows)
-    fmt::print(f.get(), "{},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.6f},{:.8g},{:g}\n", m.iteration,
-               m.loss, m.energy_data, m.energy_samples, m.energy_diff, m.chain_grad_norm,
-               m.param_grad_norm, m.lr, m.data_noise, m.seconds, m.samples_abs_max, m.grad_clipped);
+    fmt::print(f.get(), "{},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.6f},{:.8g},{:g},{:.8g}\n",
+               m.iteration, m.loss, m.energy_data, m.energy_samples, m.energy_diff, m.chain_grad_norm,
+               m.param_grad_norm, m.lr, m.data_noise, m.seconds, m.samples_abs_max, m.grad_clipped, m.accept_rate);
   close_or_throw(std::move(f), path_);
 }
 

@@ -32,6 +32,7 @@ H5Id metrics_type() {
   SRM_FIELD(seconds, H5T_NATIVE_DOUBLE);
   SRM_FIELD(samples_abs_max, H5T_NATIVE_DOUBLE);
   SRM_FIELD(grad_clipped, H5T_NATIVE_DOUBLE);
+  SRM_FIELD(accept_rate, H5T_NATIVE_DOUBLE);
 #undef SRM_FIELD
   return type;
 }

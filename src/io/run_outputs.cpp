@@ -163,6 +163,7 @@ void RunOutputs::record_metrics(const std::vector<IterationMetrics>& rows) const
     tensorboard_->add_scalar("train/seconds_per_iteration", m.seconds, m.iteration, now);
     tensorboard_->add_scalar("train/samples_abs_max", m.samples_abs_max, m.iteration, now);
     tensorboard_->add_scalar("train/grad_clipped", m.grad_clipped, m.iteration, now);
+    tensorboard_->add_scalar("train/accept_rate", m.accept_rate, m.iteration, now);
     if (images_per_iteration_ > 0)
       tensorboard_->add_scalar("train/images_per_second",
                                static_cast<double>(images_per_iteration_) / std::max(m.seconds, 1e-9), m.iteration,

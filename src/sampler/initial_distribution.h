@@ -1,5 +1,5 @@
-// p0, the fixed initial distribution of every short-run chain: uniform on [-1, 1] (the
-// paper's choice) or a standard Gaussian.
+// Where every short-run chain starts: p0, uniform on [-1, 1] (the paper's choice) or a standard
+// Gaussian; or the observed batch (contrastive divergence, training only: TrainStep passes it).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -11,11 +11,12 @@
 
 namespace srm {
 
-enum class InitKind { Uniform, Gaussian };
+enum class InitKind { Uniform, Gaussian, Data };
 
-InitKind parse_init_kind(const std::string& name);  // "uniform" | "gaussian"
+InitKind parse_init_kind(const std::string& name);  // "uniform" | "gaussian" | "data"
 
-// Draws `count` examples of `example_shape`: (count, ...shape).
+// Draws `count` examples of `example_shape`: (count, ...shape). Data has nothing to draw from:
+// std::invalid_argument saying so (commands without a data batch).
 at::Tensor draw_initial(InitKind kind, int64_t count, const std::vector<int64_t>& example_shape,
                         NoiseStream& noise, const at::TensorOptions& options);
 

@@ -1,6 +1,8 @@
 // Short-run Langevin sampler (see langevin.h).
 #include "sampler/langevin.h"
 
+#include "sampler/metropolis.h"
+
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -25,7 +27,15 @@ at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, con
   return x + langevin_drift(grad, settings);
 }
 
+at::Tensor clip_per_example(const at::Tensor& grad, double max_norm) {
+  std::vector<int64_t> dims(static_cast<size_t>(grad.dim() - 1));
+  std::iota(dims.begin(), dims.end(), 1);
+  const at::Tensor norm = at::linalg_vector_norm(grad, 2, dims, /*keepdim=*/true);
+  return grad * at::clamp_max(max_norm / at::clamp_min(norm, 1e-30), 1.0);
+}
+
 ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseStream& noise) const {
+  if (settings_.correction != Correction::None) return run_metropolis(energy, x0, noise, settings_);
   const SamplerPrecisionScope precision(settings_.precision);
   const std::optional<at::ScalarType> compute_dtype = sampler_compute_dtype(settings_.precision);
   at::Tensor x = x0.detach().clone(energy.input_memory_format());
@@ -36,6 +46,7 @@ ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseS
   for (int64_t k = 0; k < settings_.steps; ++k) {
     at::Tensor grad = energy.input_gradient(x, compute_dtype);
     grad_norm_sum.add_(at::linalg_vector_norm(grad, 2, example_dims));
+    if (settings_.grad_clip > 0) grad = clip_per_example(grad, settings_.grad_clip);
     if (!settings_.anila) {  // plain Langevin: scalar coefficients, in place
       x.add_(grad, settings_.step_size);
       if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
@@ -46,7 +57,7 @@ ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseS
       x.add_(noise.normal(x.size(0), example_shape, x.options()) * langevin_noise_scale(grad, settings_));
   }
   const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
-  return {x, grad_norm_sum.mean() / steps};
+  return {x, grad_norm_sum.mean() / steps, at::ones({}, x.options())};
 }
 
 }  // namespace srm

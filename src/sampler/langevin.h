@@ -1,7 +1,9 @@
-// Short-run Langevin dynamics toward exp(f):  x <- x + step_size * df/dx + noise * N(0, I),
-// K times, from a given start; or AniLA's anisotropic version, where gamma = b / max(b, |df/dx|)
-// scales the drift and sqrt(gamma) the noise (or gamma the noise only; anisotropic_step.h). Only input gradients are computed: the parameters' .grad are
-// never touched. Knows nothing of ranks or training.
+// The short-run sampler toward exp(f). Langevin dynamics x <- x + step_size * df/dx +
+// noise * N(0, I), K times, from a given start; or AniLA's anisotropic version, where
+// gamma = b / max(b, |df/dx|) scales the drift and sqrt(gamma) the noise (or gamma the noise
+// only; anisotropic_step.h); or K Metropolis-adjusted transitions, MALA or HMC
+// (sampler/metropolis.h). Only input gradients (and, for MALA / HMC, energies) are computed:
+// the parameters' .grad are never touched. Knows nothing of ranks or training.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -15,18 +17,28 @@
 
 namespace srm {
 
+// Unadjusted steps (Langevin, AniLA) or a Metropolis-Hastings correction (metropolis.h).
+enum class Correction { None, Mala, Hmc };
+
 struct LangevinSettings {
   int64_t steps = 100;     // K
-  double step_size = 1.0;  // drift coefficient
+  double step_size = 1.0;  // drift coefficient (HMC: leapfrog step size)
   double noise = 0.01;     // noise scale (0 = deterministic gradient ascent, u = 0)
   std::optional<AnilaSettings> anila;  // set: AniLA steps instead of plain Langevin
   SamplerPrecision precision = SamplerPrecision::Fp32;  // of the K input-gradient passes
+  Correction correction = Correction::None;
+  int64_t leapfrog = 10;   // HMC: leapfrog steps per transition
+  double grad_clip = 0;    // unadjusted steps: each chain's df/dx clipped to this L2 norm (0 = off)
 };
 
 struct ChainResult {
   at::Tensor samples;         // x_K, detached, same shape as the start
   at::Tensor mean_grad_norm;  // scalar: mean over steps and chains of ||df/dx||_2 (paper Tab. 2)
+  at::Tensor accept_rate;     // scalar: accepted / proposed transitions (1 for unadjusted steps)
 };
+
+// grad with each example's L2 norm clipped to max_norm (scaled by max_norm / norm where larger).
+at::Tensor clip_per_example(const at::Tensor& grad, double max_norm);
 
 class LangevinSampler {
  public:

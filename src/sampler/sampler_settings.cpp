@@ -9,6 +9,10 @@ LangevinSettings sampler_settings(const SamplerConfig& config) {
     settings.anila = AnilaSettings{config.anila_b, parse_anila_granularity(config.anila_granularity),
                                    parse_anila_scaling(config.anila_scaling)};
   settings.precision = parse_sampler_precision(config.precision);
+  if (config.method == "mala") settings.correction = Correction::Mala;
+  if (config.method == "hmc") settings.correction = Correction::Hmc;
+  settings.leapfrog = config.hmc_leapfrog;
+  settings.grad_clip = config.grad_clip;
   return settings;
 }
 

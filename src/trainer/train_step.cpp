@@ -39,7 +39,8 @@ StepResult TrainStep::run(const at::Tensor& observed, double data_noise, NoiseSt
   std::vector<int64_t> example_shape(observed.sizes().begin() + 1, observed.sizes().end());
   at::Tensor x_pos = observed;
   if (data_noise > 0) x_pos = observed + data_noise * noise.normal(batch, example_shape, observed.options());
-  const at::Tensor x0 = draw_initial(init_, batch, example_shape, noise, observed.options());
+  // Contrastive divergence starts at the (noised) data batch; otherwise p0.
+  const at::Tensor x0 = init_ == InitKind::Data ? x_pos : draw_initial(init_, batch, example_shape, noise, observed.options());
   ChainResult chain = sampler_.run(energy_, x0, noise);
   mark(Phase::Sampler);
 
@@ -57,7 +58,8 @@ StepResult TrainStep::run(const at::Tensor& observed, double data_noise, NoiseSt
   mark(Phase::ParamGrad);
 
   at::Tensor stats = at::stack({loss.detach(), f_pos.detach(), f_neg.detach(), chain.mean_grad_norm.detach(),
-                                chain.samples.abs().max().to(f.scalar_type()), observed.abs().max().to(f.scalar_type())});
+                                chain.samples.abs().max().to(f.scalar_type()), observed.abs().max().to(f.scalar_type()),
+                                chain.accept_rate.to(f.scalar_type())});
   std::vector<at::Tensor> parameters = energy_.parameters();
   if (hook_) hook_(parameters, stats);
   mark(Phase::AllReduce);

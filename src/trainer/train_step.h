@@ -25,14 +25,15 @@ namespace srm {
 
 // Positions in StepResult::stats.
 enum StepStat : int64_t {
-  kLoss, kEnergyData, kEnergySamples, kChainGradNorm, kSamplesAbsMax, kDataAbsMax,  // averaged by the hook
+  kLoss, kEnergyData, kEnergySamples, kChainGradNorm, kSamplesAbsMax, kDataAbsMax, kAcceptRate,  // averaged
   kParamGradNorm, kGradClipped, kStepStats
 };
 
 struct StepResult {
   at::Tensor samples;  // x-, (B, ...)
   // (kStepStats,) on the device: loss, mean f(x+), mean f(x-), mean ||df/dx|| over the chain,
-  // max |x-|, max |observed|, ||dloss/dtheta|| after the gradient hook (before clipping),
+  // max |x-|, max |observed|, the sampler's acceptance rate, ||dloss/dtheta|| after the
+  // gradient hook (before clipping),
   // 1 when the gradient was clipped else 0.
   at::Tensor stats;
 };
@@ -45,7 +46,7 @@ struct StepOptions {
 
 // Called between backward and the optimizer step with the parameters whose .grad are set and
 // the local statistics (kParamGradNorm,): loss, mean f(x+), mean f(x-), mean ||df/dx||,
-// max |x-|, max |observed|. Data-parallel training averages both over the global batch here,
+// max |x-|, max |observed|, acceptance rate. Data-parallel training averages both over the global batch here,
 // in place (the maxima become the mean of the ranks' maxima).
 using GradientHook = std::function<void(std::vector<at::Tensor>& parameters, at::Tensor& stats)>;
 

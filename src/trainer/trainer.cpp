@@ -44,6 +44,7 @@ IterationMetrics to_metrics(int64_t iteration, const double* v, double lr, doubl
   m.seconds = seconds;
   m.samples_abs_max = v[kSamplesAbsMax];
   m.grad_clipped = v[kGradClipped];
+  m.accept_rate = v[kAcceptRate];
   return m;
 }
 
@@ -56,9 +57,10 @@ TrainingCheckpoint capture_rewind_point(EnergyNet& energy, torch::optim::Adam& o
   return point;
 }
 
-std::string status_text(const IterationMetrics& m) {
-  return fmt::format("loss {:+.4e} | f(x+) {:+.4e} f(x-) {:+.4e} | |df/dx| {:.3e}", m.loss,
-                     m.energy_data, m.energy_samples, m.chain_grad_norm);
+std::string status_text(const IterationMetrics& m, bool metropolis) {
+  return fmt::format("loss {:+.4e} | f(x+) {:+.4e} f(x-) {:+.4e} | |df/dx| {:.3e}{}", m.loss, m.energy_data,
+                     m.energy_samples, m.chain_grad_norm,
+                     metropolis ? fmt::format(" | accept {:.3f}", m.accept_rate) : "");
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
@@ -282,7 +284,7 @@ TrainingSummary Trainer::run() {
       timer_->count_iteration();
     }
     if (heartbeat_) heartbeat_(done);
-    if (progress) progress->update(done, status_text(metrics));
+    if (progress) progress->update(done, status_text(metrics, sampler.settings().correction != Correction::None));
     summary.last = metrics;
     if (last) {
       summary.last_samples = result.samples.to(at::kCPU);

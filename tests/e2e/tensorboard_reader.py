@@ -34,6 +34,7 @@ COLUMN_TO_TAG = {
     "seconds": "train/seconds_per_iteration",
     "samples_abs_max": "train/samples_abs_max",  # max |x-| (the divergence check's input)
     "grad_clipped": "train/grad_clipped",      # 1 when train.grad_clip scaled the gradient
+    "accept_rate": "train/accept_rate",        # MALA / HMC acceptance (1 for unadjusted samplers)
 }
 # Derived from a column: images per second = the images of one iteration (the global batch,
 # given with --images-per-iteration) / seconds. Checked only when that option is given.

@@ -7,6 +7,7 @@
 #include "comm/mpi_communicator.h"
 #include "comm/single_process_communicator.h"
 #include "config/config.h"
+#include "config/config_loader.h"
 #include "data/batch_plan.h"
 #include "data/toy_2d.h"
 #include "model/energy_factory.h"
@@ -102,6 +103,28 @@ TEST(DataParallel, StabilisersAndRewindKeepTheRanksInStep) {
     EXPECT_TRUE(torch::equal(from_root, tensor)) << name << " differs from rank 0 on rank " << comm.rank();
   }
   EXPECT_EQ(averaged, 6u);
+}
+
+// MALA, HMC and contrastive divergence train on every rank with identical replicas, the
+// acceptance rate averaged over ranks.
+TEST(DataParallel, MetropolisSamplersAndContrastiveDivergenceTrain) {
+  MpiCommunicator comm(test::mpi_session());
+  for (const std::vector<std::string>& sets : std::vector<std::vector<std::string>>{
+           {"sampler.method=mala", "sampler.step_size=0.001", "sampler.noise=0.0447"},
+           {"sampler.method=hmc", "sampler.step_size=0.05", "sampler.hmc_leapfrog=3"},
+           {"sampler.init=data"}}) {
+    Config c = small_rings_config();
+    for (const auto& s : sets) apply_override(c, s);
+    const auto summary = train(c, comm, 100 + static_cast<uint64_t>(comm.rank()));
+    EXPECT_EQ(summary.last.iteration, 6) << sets.front();
+    EXPECT_GT(summary.last.accept_rate, 0.0) << sets.front();
+    EXPECT_LE(summary.last.accept_rate, 1.0) << sets.front();
+    for (const auto& [name, tensor] : summary.final_parameters) {
+      auto from_root = tensor.clone();
+      comm.broadcast(from_root, 0);
+      EXPECT_TRUE(torch::equal(from_root, tensor)) << sets.front() << ": " << name << " differs on rank " << comm.rank();
+    }
+  }
 }
 
 TEST(DataParallel, RankStreamsAreDistinct) {
