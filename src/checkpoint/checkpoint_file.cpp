@@ -67,6 +67,13 @@ TrainingCheckpoint read_unchecked(const std::string& path) {
     const H5Id ema = open_group(file.get(), "ema");
     for (const auto& name : ordered) c.ema.emplace_back(name, read_float_dataset(ema.get(), name));
   }
+  if (link_exists(file.get(), "sampler") && link_exists(file.get(), "sampler/buffer_states")) {
+    c.buffer_states = read_float_dataset(file.get(), "sampler/buffer_states");
+    c.buffer_ages = read_float_dataset(file.get(), "sampler/buffer_ages");
+    if (c.buffer_states.dim() < 2 || c.buffer_ages.dim() != 2 || c.buffer_ages.size(0) != c.buffer_states.size(0) ||
+        c.buffer_ages.size(1) != c.buffer_states.size(1))
+      throw CheckpointError(fmt::format("\"{}\": sampler/buffer_ages does not match sampler/buffer_states", path));
+  }
   c.anneal_horizon = has_attribute(file.get(), "anneal_horizon") ? single_int(file.get(), "anneal_horizon") : 0;
   if (has_attribute(file.get(), "rewinds")) {
     c.rewinds = single_int(file.get(), "rewinds");
@@ -132,6 +139,11 @@ void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c)
   if (!c.ema.empty()) {
     const H5Id ema = create_group(file.get(), "ema");
     for (const auto& [name, tensor] : c.ema) write_float_dataset(ema.get(), name, tensor, true);
+  }
+  if (c.buffer_states.defined()) {
+    create_group(file.get(), "sampler");
+    write_float_dataset(file.get(), "sampler/buffer_states", c.buffer_states, true);
+    write_float_dataset(file.get(), "sampler/buffer_ages", c.buffer_ages, true);
   }
   const H5Id rng = create_group(file.get(), "rng");
   write_string_attribute(rng.get(), "device_type", c.rng_device_type);

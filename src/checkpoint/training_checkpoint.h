@@ -28,6 +28,10 @@ struct TrainingCheckpoint {
   std::vector<AdamMoments> adam;  // same order as parameters (empty before the first step)
   NamedTensors buffers;  // the model's buffers (spectral norm's power-iteration vectors u, v)
   NamedTensors ema;      // train.ema: the moving average of the parameters (empty when off)
+  // sampler.init = persistent: the replay buffers, one row per rank (R = world size), or one row
+  // when replicated (dist.chain_seeding = global_index); undefined otherwise.
+  at::Tensor buffer_states;  // float32 (R, M, ...example)
+  at::Tensor buffer_ages;    // float32 (R, M): short runs since each entry came from p0
   // uint8 (world_size, S): row r is rank r's chain / data-noise generator state.
   at::Tensor rng_states;
   // The kind of generator those states belong to: "cpu" (mt19937, 5056 bytes) or "cuda"

@@ -55,6 +55,19 @@ void print_checkpoint_summary(const std::string& path) {
              c.rng_states.size(1));
   for (const auto& [name, tensor] : c.parameters)
     fmt::print("    {:<28} ({})\n", name, fmt::join(tensor.sizes(), ", "));
+  if (!c.buffers.empty()) fmt::print("  buffers: {} tensors (spectral norm's u, v)\n", c.buffers.size());
+  if (!c.ema.empty()) fmt::print("  EMA weights: {} tensors\n", c.ema.size());
+  if (c.rewinds > 0)
+    fmt::print("  automatic rewinds so far: {} (learning rate x {:g}, {} data batches skipped)\n", c.rewinds, c.lr_scale,
+               c.data_skip);
+  if (c.buffer_states.defined()) {
+    const at::Tensor ages = c.buffer_ages.to(at::kDouble);
+    fmt::print("  replay buffer (persistent chains): {} x {} examples{} | age (short runs since p0): mean {:.1f}, "
+               "median {:.0f}, max {:.0f}; {:.1f}% never run yet\n",
+               c.buffer_states.size(0), c.buffer_states.size(1), c.buffer_states.size(0) == 1 ? "" : " (one row per rank)",
+               ages.mean().item<double>(), ages.flatten().median().item<double>(), ages.max().item<double>(),
+               100 * (ages == 0).to(at::kDouble).mean().item<double>());
+  }
   fmt::print("  config:\n{}", indented(c.config_yaml));
 }
 

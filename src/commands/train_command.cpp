@@ -144,6 +144,7 @@ int run_train_command(const CliArgs& args, const MpiSession& session, const Stop
     header.version = SRM_DIST_VERSION;
     header.world_size = comm->world_size();
     header.example_shape = data->example_shape();
+    header.sample_init = config.sampler.init;
     outputs = std::make_unique<RunOutputs>(config.output, header, resume ? start : -1);
     // The archive's sample batches have a fixed row count. An archive written by an older
     // srm-dist on several ranks holds rank 0's rows only: refuse here, not at the first write.

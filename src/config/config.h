@@ -42,8 +42,10 @@ struct SamplerConfig {
   double step_size = 1.0;
   double noise = 0.01;
   // p0: uniform on [-1,1] | gaussian N(0, I) | data (the observed batch with train.data_noise:
-  // contrastive divergence, CD-K)
+  // contrastive divergence, CD-K) | persistent (a replay buffer, sampler/replay_buffer.h)
   std::string init = "uniform";
+  int64_t buffer_size = 10000;  // persistent: examples per rank (global_index seeding: in all)
+  double reinit_prob = 0.05;    // persistent: chance that a chain restarts from uniform p0
   int64_t hmc_leapfrog = 10;  // HMC: leapfrog steps of size step_size per transition
   double grad_clip = 0;       // Langevin / AniLA: clip each chain's df/dx to this L2 norm (0 = off)
   // AniLA: gamma = anila_b / max(anila_b, |df/dx|) per coordinate | pixel | sample, scaling

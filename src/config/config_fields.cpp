@@ -127,9 +127,14 @@ std::vector<ConfigField> config_fields(Config& c) {
               "drift coefficient s in x += s*df/dx + noise*N(0,I) (HMC: the leapfrog step size)"),
       numeric("sampler.noise", &c.sampler.noise, 0, kInf,
               "noise scale of each Langevin step (MALA: of the proposal; HMC does not use it)"),
-      text("sampler.init", &c.sampler.init, {"uniform", "gaussian", "data"},
-           "where chains start: p0 uniform on [-1,1], standard Gaussian, or the observed batch with data noise "
-           "(contrastive divergence; training only)"),
+      text("sampler.init", &c.sampler.init, {"uniform", "gaussian", "data", "persistent"},
+           "where chains start: p0 uniform on [-1,1], standard Gaussian, the observed batch with data noise "
+           "(contrastive divergence), or a replay buffer of earlier chains (persistent); the last two in training only"),
+      numeric("sampler.buffer_size", &c.sampler.buffer_size, 1, 1e9,
+              "persistent: replay-buffer examples per rank (with dist.chain_seeding=global_index: in all, replicated "
+              "on every rank); at least the chains of one iteration"),
+      numeric("sampler.reinit_prob", &c.sampler.reinit_prob, 0, 1,
+              "persistent: probability that a chain restarts from uniform p0 instead of its buffer entry"),
       numeric("sampler.hmc_leapfrog", &c.sampler.hmc_leapfrog, 1, 10000,
               "HMC: leapfrog steps per transition (unit mass, momentum refreshed every transition)"),
       numeric("sampler.grad_clip", &c.sampler.grad_clip, 0, kInf,

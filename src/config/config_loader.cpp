@@ -225,10 +225,11 @@ void validate(Config& config) {
   if (config.sampler.method == "mala" && config.sampler.noise <= 0)
     throw ConfigError("config: sampler.noise = 0 is not allowed with sampler.method = \"mala\": the proposal needs "
                       "noise; expected a number > 0 (the exact Langevin pairing is noise = sqrt(2 * step_size))");
-  if (config.eval.every > 0 && config.sampler.init == "data")
-    throw ConfigError("config: eval.every > 0 is not allowed with sampler.init = \"data\": training-time evaluation "
-                      "draws samples from noise, which a contrastive-divergence model is not trained for; expected "
-                      "eval.every = 0 (or sampler.init uniform or gaussian)");
+  if (config.eval.every > 0 && (config.sampler.init == "data" || config.sampler.init == "persistent"))
+    throw ConfigError(fmt::format(
+        "config: eval.every > 0 is not allowed with sampler.init = \"{}\": training-time evaluation draws short-run "
+        "samples from noise, which this model is not trained for; expected eval.every = 0 (or sampler.init uniform "
+        "or gaussian), and evaluate long-run chains with srm-dist longrun", config.sampler.init));
   if (config.eval.features.empty())
     throw ConfigError("config: eval.features is empty: expected inception or the path of a TorchScript file");
 }

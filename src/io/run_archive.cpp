@@ -75,6 +75,10 @@ RunArchive RunArchive::create(const std::string& path, const ArchiveHeader& head
   write_int_attribute(file.get(), "world_size", {header.world_size});
   write_int_attribute(file.get(), "example_shape", header.example_shape);
   for (const char* group : {"samples", "checkpoints"}) create_group(file.get(), group);
+  if (!header.sample_init.empty()) {
+    const H5Id samples = open_group(file.get(), "samples");
+    write_string_attribute(samples.get(), "init", header.sample_init);
+  }
   return RunArchive(path);
 }
 

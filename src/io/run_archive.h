@@ -1,6 +1,7 @@
 // The run's HDF5 archive (layout in docs/archive.md):
 //   /                 attrs: format, srm_dist_version, config (YAML), world_size, created_utc,
 //                            example_shape, resumed_at (int64 list: iterations a run resumed from)
+//   /samples          attr init: where the chains started (sampler.init: uniform, gaussian, data, persistent)
 //   /samples/images   float32 (N, B, ...example) extendible, chunked per batch, gzip
 //   /samples/iteration int64 (N)
 //   /metrics          compound table, one row per iteration (IterationMetrics' fields)
@@ -31,6 +32,7 @@ struct ArchiveHeader {
   std::string version;
   int world_size = 1;
   std::vector<int64_t> example_shape;
+  std::string sample_init;  // sampler.init of the chains whose batches /samples keeps (attribute init)
 };
 
 class RunArchive {

@@ -11,12 +11,12 @@
 
 namespace srm {
 
-enum class InitKind { Uniform, Gaussian, Data };
+enum class InitKind { Uniform, Gaussian, Data, Persistent };
 
-InitKind parse_init_kind(const std::string& name);  // "uniform" | "gaussian" | "data"
+InitKind parse_init_kind(const std::string& name);  // "uniform" | "gaussian" | "data" | "persistent"
 
-// Draws `count` examples of `example_shape`: (count, ...shape). Data has nothing to draw from:
-// std::invalid_argument saying so (commands without a data batch).
+// Draws `count` examples of `example_shape`: (count, ...shape). Data and Persistent have nothing
+// to draw from outside training: std::invalid_argument saying so.
 at::Tensor draw_initial(InitKind kind, int64_t count, const std::vector<int64_t>& example_shape,
                         NoiseStream& noise, const at::TensorOptions& options);
 

@@ -5,6 +5,8 @@
 
 #include <ATen/ATen.h>
 
+#include <stdexcept>
+
 namespace srm {
 
 TrainStep::TrainStep(EnergyNet& energy, torch::optim::Optimizer& optimizer, LangevinSampler sampler,
@@ -39,9 +41,14 @@ StepResult TrainStep::run(const at::Tensor& observed, double data_noise, NoiseSt
   std::vector<int64_t> example_shape(observed.sizes().begin() + 1, observed.sizes().end());
   at::Tensor x_pos = observed;
   if (data_noise > 0) x_pos = observed + data_noise * noise.normal(batch, example_shape, observed.options());
-  // Contrastive divergence starts at the (noised) data batch; otherwise p0.
-  const at::Tensor x0 = init_ == InitKind::Data ? x_pos : draw_initial(init_, batch, example_shape, noise, observed.options());
+  // Contrastive divergence starts at the (noised) data batch, persistent chains at the buffer;
+  // otherwise p0.
+  if (init_ == InitKind::Persistent && !buffer_) throw std::logic_error("sampler.init = persistent without a buffer");
+  const at::Tensor x0 = init_ == InitKind::Data         ? x_pos
+                        : init_ == InitKind::Persistent ? buffer_->draw(batch, noise)
+                                                        : draw_initial(init_, batch, example_shape, noise, observed.options());
   ChainResult chain = sampler_.run(energy_, x0, noise);
+  if (buffer_) buffer_->write_back(chain.samples);
   mark(Phase::Sampler);
 
   optimizer_.zero_grad();

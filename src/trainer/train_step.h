@@ -15,6 +15,7 @@
 #include "model/energy_net.h"
 #include "sampler/initial_distribution.h"
 #include "sampler/langevin.h"
+#include "sampler/replay_buffer.h"
 #include "trainer/phase_timer.h"
 
 namespace torch::optim {
@@ -60,6 +61,9 @@ class TrainStep {
   // optimizer phases.
   StepResult run(const at::Tensor& observed, double data_noise, NoiseStream& noise, PhaseTimer* timer = nullptr);
 
+  // sampler.init = persistent: chains start at, and write back to, this buffer (not owned).
+  void set_replay_buffer(ReplayBuffer* buffer) { buffer_ = buffer; }
+
  private:
   EnergyNet& energy_;
   torch::optim::Optimizer& optimizer_;
@@ -67,6 +71,7 @@ class TrainStep {
   InitKind init_;
   GradientHook hook_;
   StepOptions options_;
+  ReplayBuffer* buffer_ = nullptr;
 };
 
 // Scales the gradients in place so that their global L2 norm is at most max_norm (by

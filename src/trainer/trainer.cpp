@@ -51,9 +51,13 @@ IterationMetrics to_metrics(int64_t iteration, const double* v, double lr, doubl
 // The rewind point of train.on_divergence = rewind: this rank's whole state at the newest
 // checkpoint (or the run's start), in memory.
 TrainingCheckpoint capture_rewind_point(EnergyNet& energy, torch::optim::Adam& optimizer, const at::Generator& generator,
-                                        const WeightAverage* ema, int64_t iteration) {
+                                        const WeightAverage* ema, ReplayBuffer* buffer, int64_t iteration) {
   TrainingCheckpoint point = capture_local_state(energy, optimizer, generator, iteration);
   if (ema) point.ema = ema->to_cpu();
+  if (buffer) {
+    point.buffer_states = buffer->states().to(at::kCPU, at::kFloat).unsqueeze(0).clone();
+    point.buffer_ages = buffer->ages().to(at::kCPU, at::kFloat).unsqueeze(0).clone();
+  }
   return point;
 }
 
@@ -172,9 +176,27 @@ TrainingSummary Trainer::run() {
   const SerializedCalls hdf5_calls(!hdf5_library_thread_safe());
   std::unique_ptr<BackgroundWriter> writer;
   if (outputs_) writer = std::make_unique<BackgroundWriter>(&hdf5_calls);
+  // sampler.init = persistent: the replay buffer, restored with the rest of the state or filled
+  // from p0 at a new run's start.
+  std::unique_ptr<ReplayBuffer> buffer;
+  if (config_.sampler.init == "persistent") {
+    auto gather_all = [this, &shard, &plan](const at::Tensor& local) {
+      return gather_leading_rows(comm_, local, shard.offset, plan.global_batch(), plan.global_batch());
+    };
+    buffer = std::make_unique<ReplayBuffer>(config_.sampler.buffer_size, data_.example_shape(),
+                                            at::TensorOptions().dtype(at::kFloat).device(device_),
+                                            config_.sampler.reinit_prob, keyed, shard.offset, plan.global_batch(),
+                                            gather_all);
+    if (resume_)
+      restore_replay_buffer(*resume_, *buffer, rank);
+    else
+      buffer->initialise(noise);
+    step.set_replay_buffer(buffer.get());
+  }
   const bool rewinding = train.on_divergence == "rewind";
   TrainingCheckpoint rewind_point;  // rewinding: this rank's state at the newest checkpoint
-  if (rewinding) rewind_point = capture_rewind_point(*energy_, optimizer, noise.generator(), ema.get(), first);
+  if (rewinding)
+    rewind_point = capture_rewind_point(*energy_, optimizer, noise.generator(), ema.get(), buffer.get(), first);
   const auto checkpoint_at = [&](int64_t done) {
     TrainingCheckpoint c = capture_training_state(*energy_, optimizer, noise.generator(), comm_, done);
     c.anneal_horizon = anneal_horizon;
@@ -186,7 +208,9 @@ TrainingSummary Trainer::run() {
     c.lr_scale = lr_scale;
     c.data_skip = data_skip;
     if (ema && rank == 0) c.ema = ema->to_cpu();
-    if (rewinding) rewind_point = capture_rewind_point(*energy_, optimizer, noise.generator(), ema.get(), done);
+    if (buffer) capture_replay_buffer(*buffer, comm_, c);  // collective
+    if (rewinding)
+      rewind_point = capture_rewind_point(*energy_, optimizer, noise.generator(), ema.get(), buffer.get(), done);
     if (writer) writer->submit([outputs = outputs_, c = std::move(c)] { outputs->record_checkpoint(c); });
   };
 
@@ -236,6 +260,7 @@ TrainingSummary Trainer::run() {
       const int64_t back_to = rewind_point.iteration;
       restore_training_state(rewind_point, *energy_, optimizer, noise.generator(), 0);
       if (ema) ema->load(rewind_point.ema);
+      if (buffer) restore_replay_buffer(rewind_point, *buffer, 0);
       ++rewinds;
       lr_scale *= train.rewind_lr_factor;
       data_skip += done - back_to;

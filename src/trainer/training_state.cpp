@@ -125,6 +125,43 @@ void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& ene
   generator.set_state(checkpoint.rng_states[rank].clone());
 }
 
+void capture_replay_buffer(ReplayBuffer& buffer, Communicator& comm, TrainingCheckpoint& c) {
+  const auto cpu = [](const at::Tensor& t) { return t.to(at::kCPU, at::kFloat).contiguous(); };
+  if (buffer.replicated() || comm.world_size() == 1) {
+    if (comm.rank() != 0) return;
+    c.buffer_states = cpu(buffer.states()).unsqueeze(0);
+    c.buffer_ages = cpu(buffer.ages()).unsqueeze(0);
+    return;
+  }
+  std::vector<at::Tensor> states, ages;
+  for (int r = 0; r < comm.world_size(); ++r) {  // one rank's buffer at a time: rank 0 keeps each
+    at::Tensor s = buffer.states().to(comm.device(), at::kFloat).contiguous().clone();
+    at::Tensor a = buffer.ages().to(comm.device(), at::kFloat).contiguous().clone();
+    comm.broadcast(s, r);
+    comm.broadcast(a, r);
+    if (comm.rank() == 0) {
+      states.push_back(cpu(s));
+      ages.push_back(cpu(a));
+    }
+  }
+  if (comm.rank() != 0) return;
+  c.buffer_states = at::stack(states);
+  c.buffer_ages = at::stack(ages);
+}
+
+void restore_replay_buffer(const TrainingCheckpoint& c, ReplayBuffer& buffer, int rank) {
+  if (!c.buffer_states.defined())
+    throw CheckpointError(fmt::format("the checkpoint of iteration {} holds no replay buffer, and sampler.init = "
+                                      "persistent needs one", c.iteration));
+  const int64_t row = c.buffer_states.size(0) == 1 ? 0 : rank;
+  if (row >= c.buffer_states.size(0) || !c.buffer_states[row].sizes().equals(buffer.states().sizes()))
+    throw CheckpointError(fmt::format("the checkpoint's replay buffer is {}, this run's is {} on rank {}",
+                                      shape_text(c.buffer_states.sizes()), shape_text(buffer.states().sizes()), rank));
+  const torch::NoGradGuard no_grad;
+  buffer.states().copy_(c.buffer_states[row]);
+  buffer.ages().copy_(c.buffer_ages[row].round());
+}
+
 bool generator_state_fits(const TrainingCheckpoint& checkpoint, const at::Generator& generator) {
   return checkpoint.rng_device_type == (generator.device().is_cuda() ? "cuda" : "cpu");
 }

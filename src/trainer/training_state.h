@@ -10,6 +10,7 @@
 #include "checkpoint/training_checkpoint.h"
 #include "comm/communicator.h"
 #include "model/energy_net.h"
+#include "sampler/replay_buffer.h"
 
 namespace torch::optim {
 class Adam;
@@ -39,6 +40,15 @@ void check_model_matches(const TrainingCheckpoint& checkpoint, EnergyNet& energy
 // the generator is left as it is and the caller reseeds it.
 void restore_training_state(const TrainingCheckpoint& checkpoint, EnergyNet& energy, torch::optim::Adam& optimizer,
                             at::Generator& generator, int rank);
+
+// Collective: every rank's replay buffer (sampler.init = persistent) into c.buffer_states /
+// buffer_ages on rank 0, one row per rank by a broadcast from each rank in turn, or one row when
+// the buffer is replicated (global-index seeding). Rank 0 holds R x M examples on the CPU.
+void capture_replay_buffer(ReplayBuffer& buffer, Communicator& comm, TrainingCheckpoint& c);
+
+// This rank's row (the only row of a replicated buffer or a rewind point) back into `buffer`.
+// Throws CheckpointError when the checkpoint has no buffer or one of another size.
+void restore_replay_buffer(const TrainingCheckpoint& c, ReplayBuffer& buffer, int rank);
 
 // Whether the checkpoint's generator states are of `generator`'s kind (a run resumed on
 // another device type, CPU <-> CUDA, cannot continue its random stream).

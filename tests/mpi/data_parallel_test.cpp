@@ -112,7 +112,8 @@ TEST(DataParallel, MetropolisSamplersAndContrastiveDivergenceTrain) {
   for (const std::vector<std::string>& sets : std::vector<std::vector<std::string>>{
            {"sampler.method=mala", "sampler.step_size=0.001", "sampler.noise=0.0447"},
            {"sampler.method=hmc", "sampler.step_size=0.05", "sampler.hmc_leapfrog=3"},
-           {"sampler.init=data"}}) {
+           {"sampler.init=data"},
+           {"sampler.init=persistent", "sampler.buffer_size=30"}}) {
     Config c = small_rings_config();
     for (const auto& s : sets) apply_override(c, s);
     const auto summary = train(c, comm, 100 + static_cast<uint64_t>(comm.rank()));
@@ -125,6 +126,26 @@ TEST(DataParallel, MetropolisSamplersAndContrastiveDivergenceTrain) {
       EXPECT_TRUE(torch::equal(from_root, tensor)) << sets.front() << ": " << name << " differs on rank " << comm.rank();
     }
   }
+}
+
+// Persistent chains with global-index seeding: one buffer replicated on every rank, its entries
+// drawn by the keyed stream, so W ranks run the 1-rank run's chains (tolerance as above).
+TEST(DataParallel, PersistentChainsKeyedToTheGlobalIndexReproduceTheOneRankRun) {
+  Config c = small_rings_config();
+  c.dist.chain_seeding = "global_index";
+  c.train.adam_eps = 1e-4;
+  c.sampler.init = "persistent";
+  c.sampler.buffer_size = 25;
+  c.sampler.reinit_prob = 0.2;
+  MpiCommunicator comm(test::mpi_session());
+  const auto distributed = train(c, comm, 7);
+  SingleProcessCommunicator single;
+  const auto reference = train(c, single, 7);
+  double worst = 0;
+  for (size_t i = 0; i < reference.final_parameters.size(); ++i)
+    worst = std::max(worst, (distributed.final_parameters[i].second - reference.final_parameters[i].second)
+                                .abs().max().item<double>());
+  EXPECT_LT(worst, 1e-5) << "max |theta_W - theta_1| = " << worst;
 }
 
 TEST(DataParallel, RankStreamsAreDistinct) {

@@ -56,6 +56,7 @@ inline RunResult train(const Config& config, int64_t stop_after, const Dataset* 
   ArchiveHeader header;
   header.config_yaml = "test";
   header.example_shape = {2};
+  header.sample_init = config.sampler.init;
   const RunOutputs outputs(config.output, header, resume ? resume->iteration : -1);
   SingleProcessCommunicator comm;
   Trainer trainer(config, data, energy, torch::kCPU, comm, &outputs, nullptr);
