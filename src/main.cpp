@@ -13,6 +13,7 @@
 #include "commands/fid_command.h"
 #include "commands/inspect_command.h"
 #include "commands/interpolate_command.h"
+#include "commands/longrun_command.h"
 #include "commands/reconstruct_command.h"
 #include "commands/sample_command.h"
 #include "commands/train_command.h"
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     const bool one_process_command =
-        args.command == "inspect" || args.command == "interpolate" || args.command == "reconstruct";
+        args.command == "inspect" || args.command == "interpolate" || args.command == "reconstruct" ||
+        args.command == "longrun";
     if (one_process_command && session.world_size() > 1)
       throw std::runtime_error(fmt::format("{} runs in one process (every rank would do the whole job and write the "
                                            "same files): start it without mpirun/srun; sample and eval split their "
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
     if (args.command == "sample") return srm::run_sample_command(args, session);
     if (args.command == "interpolate") return srm::run_interpolate_command(args);
     if (args.command == "reconstruct") return srm::run_reconstruct_command(args);
+    if (args.command == "longrun") return srm::run_longrun_command(args);
     if (args.command == "eval") return srm::run_eval_command(args, session);
     if (args.command == "fid") return srm::run_fid_command(args, session);
     stop_signals.emplace();

@@ -21,6 +21,7 @@ cxxopts::Options make_options() {
                       "  srm-dist sample|interpolate|reconstruct RUN [--iteration N] [-n COUNT] [-o PREFIX] "
                       "[--set sampler.key=value ...]\n"
                       "  srm-dist eval RUN [--reference FILE] [--features inception|EXTRACTOR.pt] [-n COUNT]\n"
+                      "  srm-dist longrun RUN [--steps S] [--from data|samples|noise] [-n CHAINS]\n"
                       "  srm-dist fid A [B] [--save-stats OUT.npz] [-n COUNT] [--features inception|EXTRACTOR.pt]");
   options.positional_help("");
   options.add_options()
@@ -46,7 +47,10 @@ cxxopts::Options make_options() {
       ("o,out", "output prefix: writes PREFIX.h5 and PREFIX.png (default <run>/generated/<command>_iter_N)",
        cxxopts::value<std::string>()->default_value(""))
       ("deterministic", "run M_theta without noise (sampler.noise=0; interpolate and reconstruct always do)")
-      ("steps", "reconstruct: gradient steps on z (default 200)", cxxopts::value<int64_t>()->default_value("0"))
+      ("steps", "reconstruct: gradient steps on z (default 200); longrun: steps of each chain (default 10000)",
+       cxxopts::value<int64_t>()->default_value("0"))
+      ("from", "longrun: where the chains start: data, samples (the run's short-run samples) or noise (p0)",
+       cxxopts::value<std::string>()->default_value("samples"))
       ("interpolation", "interpolate: paper (rho z1 + sqrt(1-rho^2) z2) or copula (stays in a uniform p0's support)",
        cxxopts::value<std::string>()->default_value("paper"))
       ("features", "eval, fid: inception (the standard FID Inception-v3, docs/generator.md) or a TorchScript "
@@ -73,12 +77,13 @@ cxxopts::Options make_options() {
 
 const std::vector<std::string>& cli_commands() {
   static const std::vector<std::string> commands{"train",       "bench", "inspect", "sample",
-                                                 "interpolate", "reconstruct", "eval", "fid"};
+                                                 "interpolate", "reconstruct", "eval", "fid", "longrun"};
   return commands;
 }
 
 bool is_generator_command(const std::string& command) {
-  return command == "sample" || command == "interpolate" || command == "reconstruct" || command == "eval";
+  return command == "sample" || command == "interpolate" || command == "reconstruct" || command == "eval" ||
+         command == "longrun";
 }
 
 CliArgs parse_cli(int argc, const char* const* argv) {
@@ -106,6 +111,9 @@ CliArgs parse_cli(int argc, const char* const* argv) {
     args.deterministic = result.count("deterministic") > 0;
     args.optimizer_steps = result["steps"].as<int64_t>();
     args.interpolation = result["interpolation"].as<std::string>();
+    args.longrun_from = result["from"].as<std::string>();
+    if (args.longrun_from != "data" && args.longrun_from != "samples" && args.longrun_from != "noise")
+      throw CliError(fmt::format("--from {} is not allowed: expected data, samples or noise", args.longrun_from));
     args.features_path = result["features"].as<std::string>();
     args.classifier_path = result["classifier"].as<std::string>();
     args.reference_path = result["reference"].as<std::string>();
@@ -173,6 +181,10 @@ std::string command_help_text(const std::string& command) {
        "The paper's Figure 3: M_theta(z_rho) along rho for PAIRS pairs (default 4); --interpolation paper|copula."},
       {"reconstruct", "srm-dist reconstruct RUN [--iteration N] [-n IMAGES] [--steps S] [--set data.path=...]",
        "Finds z with M_theta(z) close to each of IMAGES data images (default 16) by S gradient steps (200)."},
+      {"longrun", "srm-dist longrun RUN [--steps 10000] [--from data|samples|noise] [-n CHAINS] [-o PREFIX] "
+                  "[--set sampler.method=mala]",
+       "Long chains under the trained energy (the anatomy paper's check): f and |df/dx| at log-spaced steps, "
+       "snapshots in PREFIX.h5, a strip in PREFIX.png, and whether the long-run energy rises above the data's."},
       {"eval", "srm-dist eval RUN [--reference FILE] [--features inception|EXTRACTOR.pt] [--classifier C.pt] [-n COUNT]",
        "FID and KID of COUNT samples (default 10000) against as many examples of the run's training data (or "
        "--reference: an image set or a statistics .npz), in the standard Inception's features by default."},

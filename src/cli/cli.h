@@ -34,6 +34,7 @@ struct CliArgs {
   bool deterministic = false;  // sampler.noise = 0 (M_theta with u = 0)
   int64_t optimizer_steps = 0;  // reconstruct: gradient steps on z (0: default)
   std::string interpolation = "paper";  // interpolate: paper | copula (interpolate_command.h)
+  std::string longrun_from = "samples";  // longrun: data | samples | noise (longrun_command.h)
   std::string features_path;    // eval, fid: "inception" or a TorchScript file ("": fid inception, eval the run's)
   std::string reference_path;   // eval: image set or .npz to compare with (default: the run's data)
   std::string save_stats_path;  // fid: write the first set's statistics here

@@ -123,6 +123,40 @@ TEST_F(GeneratorCommands, OneProcessCommandsRefuseSeveralRanks) {
   }
 }
 
+// The anatomy paper's long-run check on the trained rings: it finishes, writes the trace and the
+// snapshots at log-spaced steps with a finite energy, and gives a verdict; MALA works too.
+TEST_F(GeneratorCommands, LongrunRecordsAFiniteEnergyTraceAndAVerdict) {
+  const auto result = test::run_srm_dist("longrun " + run_dir() + " --steps 200 -n 32 -o " + out("long"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto steps = read_dataset(out("long") + ".h5", "steps");
+  EXPECT_TRUE(torch::equal(steps, torch::tensor({0.0f, 1.0f, 2.0f, 5.0f, 10.0f, 20.0f, 50.0f, 100.0f, 200.0f})));
+  const auto energy = read_dataset(out("long") + ".h5", "energy");
+  ASSERT_EQ(energy.size(0), 9);
+  EXPECT_TRUE(torch::isfinite(energy).all().item<bool>());
+  EXPECT_EQ(read_dataset(out("long") + ".h5", "snapshots").sizes(), torch::IntArrayRef({9, 32, 2}));
+  EXPECT_TRUE(std::filesystem::exists(out("long") + ".png"));
+  EXPECT_NE(result.output.find("verdict: \"long-run f"), std::string::npos) << result.output;
+  const auto mala = test::run_srm_dist("longrun " + run_dir() + " --steps 20 -n 8 --from data -o " + out("long_mala") +
+                                       " --set sampler.method=mala --set sampler.step_size=0.0001 --set sampler.noise=0.01414");
+  ASSERT_EQ(mala.exit_code, 0) << mala.output;
+  EXPECT_NE(mala.output.find("accept_rate: "), std::string::npos) << mala.output;
+  EXPECT_NE(mala.output.find("from: data"), std::string::npos) << mala.output;
+}
+
+TEST_F(GeneratorCommands, NoiseFreeCommandsRefuseMetropolisSamplersAndSamplingFromADataStart) {
+  const auto interpolate = test::run_srm_dist("interpolate " + run_dir() + " --set sampler.method=hmc");
+  EXPECT_EQ(interpolate.exit_code, 1);
+  EXPECT_NE(interpolate.output.find("interpolate runs the noise-free sampler M_theta(z), and sampler.method = hmc has "
+                                    "none"), std::string::npos) << interpolate.output;
+  const auto sample = test::run_srm_dist("sample " + run_dir() + " -n 4 --set sampler.init=data");
+  EXPECT_EQ(sample.exit_code, 1);
+  EXPECT_NE(sample.output.find("sampler.init = data starts chains at a data batch or a replay buffer"),
+            std::string::npos) << sample.output;
+  const auto no_average = test::run_srm_dist("sample " + run_dir() + " -n 4 --weights ema");
+  EXPECT_EQ(no_average.exit_code, 1);
+  EXPECT_NE(no_average.output.find("holds no EMA weights"), std::string::npos) << no_average.output;
+}
+
 TEST_F(GeneratorCommands, ClearErrorsForBadUse) {
   const auto no_run = test::run_srm_dist("sample");
   EXPECT_EQ(no_run.exit_code, 2);
