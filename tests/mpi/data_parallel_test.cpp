@@ -128,6 +128,27 @@ TEST(DataParallel, MetropolisSamplersAndContrastiveDivergenceTrain) {
   }
 }
 
+// Every stabiliser with global-index seeding: W ranks reproduce the 1-rank run as without them
+// (the clipping norm, the EMA and the power iteration see the same averaged values).
+TEST(DataParallel, StabilisersKeyedToTheGlobalIndexReproduceTheOneRankRun) {
+  Config c = small_rings_config();
+  c.dist.chain_seeding = "global_index";
+  c.train.adam_eps = 1e-4;
+  for (const std::string o : {"train.ema=0.9", "model.spectral_norm=true", "train.energy_l2=0.1", "train.grad_clip=0.05",
+                              "train.warmup=2", "train.weight_decay=0.001"})
+    apply_override(c, o);
+  MpiCommunicator comm(test::mpi_session());
+  const auto distributed = train(c, comm, 7);
+  SingleProcessCommunicator single;
+  const auto reference = train(c, single, 7);
+  double worst = 0;
+  ASSERT_EQ(distributed.final_parameters.size(), reference.final_parameters.size());
+  for (size_t i = 0; i < reference.final_parameters.size(); ++i)
+    worst = std::max(worst, (distributed.final_parameters[i].second - reference.final_parameters[i].second)
+                                .abs().max().item<double>());
+  EXPECT_LT(worst, 1e-5) << "max |theta_W - theta_1| = " << worst;
+}
+
 // Persistent chains with global-index seeding: one buffer replicated on every rank, its entries
 // drawn by the keyed stream, so W ranks run the 1-rank run's chains (tolerance as above).
 TEST(DataParallel, PersistentChainsKeyedToTheGlobalIndexReproduceTheOneRankRun) {

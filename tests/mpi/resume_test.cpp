@@ -11,6 +11,7 @@
 #include "checkpoint/checkpoint_file.h"
 #include "comm/mpi_communicator.h"
 #include "config/config.h"
+#include "config/config_loader.h"
 #include "data/toy_2d.h"
 #include "io/run_outputs.h"
 #include "model/energy_factory.h"
@@ -57,14 +58,16 @@ TrainingSummary train(const Config& config, MpiCommunicator& comm, int stop_rank
   return trainer.run();
 }
 
-TEST(MultiRankResume, OneRanksSignalStopsAllAndTheResumedRunIsBitIdentical) {
+// `extra`: --set overrides on the resume config (the stabilisers, persistent chains).
+void expect_bit_identical_resume(const std::vector<std::string>& extra, const std::string& tag) {
   MpiCommunicator comm(test::mpi_session());
   const int last_rank = comm.world_size() - 1;
-  const std::string whole_dir = shared_dir("whole");
+  const std::string whole_dir = shared_dir(tag + "-whole");
   Config config = resume_config(whole_dir);
+  for (const auto& o : extra) apply_override(config, o);
   const TrainingSummary whole = train(config, comm, -1, 0, nullptr);
 
-  config.output.dir = shared_dir("parts");
+  config.output.dir = shared_dir(tag + "-parts");
   const TrainingSummary first = train(config, comm, last_rank, 4, nullptr);
   EXPECT_EQ(first.stop_signal, SIGTERM) << "rank " << comm.rank() << " did not learn of the stop";
   EXPECT_EQ(first.last.iteration, 4) << "rank " << comm.rank() << " stopped at another step";
@@ -76,6 +79,11 @@ TEST(MultiRankResume, OneRanksSignalStopsAllAndTheResumedRunIsBitIdentical) {
   for (int a = 0; a < comm.world_size(); ++a)
     for (int b = a + 1; b < comm.world_size(); ++b)
       EXPECT_FALSE(torch::equal(checkpoint.rng_states[a], checkpoint.rng_states[b])) << "ranks " << a << ", " << b;
+  if (config.sampler.init == "persistent") {  // every rank's own buffer, a row each
+    ASSERT_TRUE(checkpoint.buffer_states.defined());
+    EXPECT_EQ(checkpoint.buffer_states.size(0), comm.world_size());
+    EXPECT_FALSE(torch::equal(checkpoint.buffer_states[0], checkpoint.buffer_states[comm.world_size() - 1]));
+  }
   comm.barrier();  // every rank has read the checkpoint before rank 0 reopens the run
 
   const TrainingSummary second = train(config, comm, -1, 0, &checkpoint);
@@ -90,6 +98,17 @@ TEST(MultiRankResume, OneRanksSignalStopsAllAndTheResumedRunIsBitIdentical) {
     std::filesystem::remove_all(whole_dir);
     std::filesystem::remove_all(config.output.dir);
   }
+}
+
+TEST(MultiRankResume, OneRanksSignalStopsAllAndTheResumedRunIsBitIdentical) { expect_bit_identical_resume({}, "plain"); }
+
+// Every stabiliser and persistent chains: EMA, spectral norm's u, v and every rank's replay
+// buffer come back from the checkpoint, so the resumed W-rank run is bit-identical too.
+TEST(MultiRankResume, StabilisersAndPersistentChainsResumeBitIdentically) {
+  expect_bit_identical_resume({"train.ema=0.9", "model.spectral_norm=true", "train.energy_l2=0.1", "train.grad_clip=0.05",
+                               "train.warmup=3", "train.weight_decay=0.001", "train.on_divergence=rewind",
+                               "sampler.init=persistent", "sampler.buffer_size=20", "sampler.reinit_prob=0.2"},
+                              "stabilisers");
 }
 
 }  // namespace
