@@ -46,15 +46,37 @@ class Energy(nn.Module):
         return self.net(x).view(x.shape[0])
 
 
-def read_parameters(path):
-    """(parameters, config YAML) from a checkpoint file or an archive's newest snapshot."""
+def datasets_of(group):
+    return {name: torch.from_numpy(group[name][()]) for name in group if isinstance(group[name], h5py.Dataset)}
+
+
+def read_parameters(path, weights="auto"):
+    """(parameters, config YAML) from a checkpoint file or an archive's newest snapshot: the raw
+    or, with train.ema, the averaged weights (weights: auto = ema when stored, raw, ema). With
+    model.spectral_norm the stored weights are the raw W and the vectors u, v (weight_u,
+    weight_v): the weights returned are W / sigma, sigma = u^T W v, what the C++ model computes with."""
     with h5py.File(path, "r") as f:
         config = f.attrs["config"]
-        if "parameters" in f:  # a checkpoint file
-            group = f["parameters"]
-        else:                  # an archive: /checkpoints/iter_XXXXXXXX
+        if "parameters" in f:  # a checkpoint file: /parameters, /buffers, /ema
+            stored = datasets_of(f["parameters"])
+            stored.update(datasets_of(f["buffers"]) if "buffers" in f else {})
+            ema = datasets_of(f["ema"]) if "ema" in f else {}
+        else:                  # an archive: /checkpoints/iter_XXXXXXXX (and its ema/ subgroup)
             group = f["checkpoints"][sorted(f["checkpoints"])[-1]]
-        params = {name: torch.from_numpy(group[name][()]) for name in group}
+            stored = datasets_of(group)
+            ema = datasets_of(group["ema"]) if "ema" in group else {}
+    if weights == "ema" and not ema:
+        raise SystemExit(f"{path} holds no EMA weights (the run had train.ema = 0)")
+    if weights != "raw" and ema:
+        stored.update(ema)  # the averaged parameters (and their own u, v with spectral norm)
+    params = {}
+    for name, tensor in stored.items():
+        if name.endswith(".weight_u") or name.endswith(".weight_v"):
+            continue
+        u, v = stored.get(name + "_u"), stored.get(name + "_v")
+        if u is not None and v is not None:  # spectral normalisation
+            tensor = tensor / torch.dot(u, tensor.reshape(tensor.shape[0], -1) @ v)
+        params[name] = tensor
     return params, config if isinstance(config, str) else config.decode()
 
 
@@ -63,8 +85,8 @@ def config_value(config_yaml, key, default):
     return match.group(1).strip('"') if match else default
 
 
-def load_energy(path):
-    params, config = read_parameters(path)
+def load_energy(path, weights="auto"):
+    params, config = read_parameters(path, weights)
     energy = Energy(params, float(config_value(config, "leaky_slope", "0.2")),
                     config_value(config, "mlp_activation", "leaky_relu"))
     energy.load_state_dict(params, strict=True)  # names and shapes must match exactly
@@ -76,9 +98,11 @@ def main():
     parser.add_argument("file", help="checkpoint (checkpoints/ckpt_*.h5) or run archive (archive.h5)")
     parser.add_argument("--energy-of-ramp", action="store_true",
                         help="print f(x) for x = linspace(-1, 1) reshaped to 3 examples (a fixed test input)")
+    parser.add_argument("--weights", choices=["auto", "raw", "ema"], default="auto",
+                        help="the trained or the EMA weights (auto: EMA when the run kept them), as srm-dist sample")
     args = parser.parse_args()
 
-    energy, config = load_energy(args.file)
+    energy, config = load_energy(args.file, args.weights)
     print(energy)
     first = next(iter(energy.net.parameters()))
     example = (2,) if first.dim() == 2 else (first.shape[1], *([int(config_value(config, "image_size", "32"))] * 2))

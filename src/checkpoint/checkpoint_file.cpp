@@ -64,15 +64,26 @@ TrainingCheckpoint read_unchecked(const std::string& path) {
       c.buffers.emplace_back(name, read_float_dataset(buffers.get(), name));
   }
   if (link_exists(file.get(), "ema")) {
+    // The average's order (trainer/weight_average.h): the parameters, then each normalised
+    // weight's own u and v.
     const H5Id ema = open_group(file.get(), "ema");
     for (const auto& name : ordered) c.ema.emplace_back(name, read_float_dataset(ema.get(), name));
+    for (const auto& name : ordered)
+      if (link_exists(ema.get(), name + "_u") && link_exists(ema.get(), name + "_v"))
+        for (const char* suffix : {"_u", "_v"}) c.ema.emplace_back(name + suffix, read_float_dataset(ema.get(), name + suffix));
   }
   if (link_exists(file.get(), "sampler") && link_exists(file.get(), "sampler/buffer_states")) {
-    c.buffer_states = read_float_dataset(file.get(), "sampler/buffer_states");
-    c.buffer_ages = read_float_dataset(file.get(), "sampler/buffer_ages");
-    if (c.buffer_states.dim() < 2 || c.buffer_ages.dim() != 2 || c.buffer_ages.size(0) != c.buffer_states.size(0) ||
-        c.buffer_ages.size(1) != c.buffer_states.size(1))
-      throw CheckpointError(fmt::format("\"{}\": sampler/buffer_ages does not match sampler/buffer_states", path));
+    const H5Id sampler = open_group(file.get(), "sampler");
+    const int64_t ranks = single_int(sampler.get(), "ranks");
+    const at::Tensor states = read_float_dataset(file.get(), "sampler/buffer_states");
+    const at::Tensor ages = read_float_dataset(file.get(), "sampler/buffer_ages");
+    if (ranks < 1 || states.dim() < 2 || ages.dim() != 1 || ages.size(0) != states.size(0) || states.size(0) % ranks != 0)
+      throw CheckpointError(fmt::format("\"{}\": sampler/buffer_states, buffer_ages and their ranks attribute do not "
+                                        "agree", path));
+    std::vector<int64_t> shape{ranks, states.size(0) / ranks};
+    shape.insert(shape.end(), states.sizes().begin() + 1, states.sizes().end());
+    c.buffer_states = states.reshape(shape);
+    c.buffer_ages = ages.reshape({ranks, states.size(0) / ranks});
   }
   c.anneal_horizon = has_attribute(file.get(), "anneal_horizon") ? single_int(file.get(), "anneal_horizon") : 0;
   if (has_attribute(file.get(), "rewinds")) {
@@ -141,9 +152,12 @@ void write_checkpoint_file(const std::string& path, const TrainingCheckpoint& c)
     for (const auto& [name, tensor] : c.ema) write_float_dataset(ema.get(), name, tensor, true);
   }
   if (c.buffer_states.defined()) {
-    create_group(file.get(), "sampler");
-    write_float_dataset(file.get(), "sampler/buffer_states", c.buffer_states, true);
-    write_float_dataset(file.get(), "sampler/buffer_ages", c.buffer_ages, true);
+    // Stored as (R * M, ...example) so that chunks hold whole examples (about 2^20 values each),
+    // never a whole rank's buffer; attribute ranks = R restores the rank axis.
+    const H5Id sampler = create_group(file.get(), "sampler");
+    write_int_attribute(sampler.get(), "ranks", {c.buffer_states.size(0)});
+    write_float_dataset(file.get(), "sampler/buffer_states", c.buffer_states.flatten(0, 1), true);
+    write_float_dataset(file.get(), "sampler/buffer_ages", c.buffer_ages.flatten(), true);
   }
   const H5Id rng = create_group(file.get(), "rng");
   write_string_attribute(rng.get(), "device_type", c.rng_device_type);

@@ -7,8 +7,9 @@
 //   /rng/states            uint8 (world_size, S), row r = rank r's generator state
 //   /buffers/<name>        float32: the model's buffers (spectral norm's weight_u, weight_v)
 //   /ema/<name>            float32: train.ema's averaged parameters
-//   /sampler/buffer_states float32 (R, M, ...): persistent chains' replay buffers, a row per rank
-//   /sampler/buffer_ages   float32 (R, M): short runs since each entry came from p0
+//   /sampler/buffer_states float32 (R * M, ...): persistent chains' replay buffers, rank by rank
+//   /sampler/buffer_ages   float32 (R * M): short runs since each entry came from p0
+//                          (group attribute ranks = R)
 //   root attrs rewinds, data_skip (int), lr_scale (text, 17 digits): automatic rewinds so far
 // Every dataset is chunked with HDF5's Fletcher-32 checksum, so a flipped bit is an error on
 // read rather than a silently different model. Atomicity and the whole-file checksum sidecar

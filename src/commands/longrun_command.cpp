@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <cmath>
 #include <numeric>
 
 #include "commands/trained_model.h"
@@ -119,7 +120,8 @@ int run_longrun_command(const CliArgs& args) {
     write_samples_png(prefix + ".png", snapshots.back());
 
   const double final_energy = energy_trace.back();
-  const bool oversaturated = final_energy > data_energy;
+  const bool diverged = !std::isfinite(final_energy) || !std::isfinite(grad_trace.back());
+  const bool oversaturated = !diverged && final_energy > data_energy;
   fmt::print("longrun:\n  source: \"{}\"\n  from: {}\n  chains: {}\n  steps: {}\n  sampler: {}\n", model.source, from, chains,
              steps, model.config.sampler.method);
   if (settings.correction != Correction::None)
@@ -128,14 +130,16 @@ int run_longrun_command(const CliArgs& args) {
   for (size_t i = 0; i < record.size(); ++i)
     fmt::print("    - {{step: {}, energy: {:.6g}, grad_norm: {:.6g}}}\n", record[i], energy_trace[i], grad_trace[i]);
   fmt::print("  verdict: {}\n",
-             oversaturated
+             diverged ? fmt::format("\"the long-run chains diverged (f = {}, |df/dx| = {}): the energy has no "
+                                    "normalisable density along them\"", final_energy, grad_trace.back())
+             : oversaturated
                  ? fmt::format("\"long-run f ({:.4g}) rises above the data's ({:.4g}): the learned density puts more "
                                "mass off the data than on it (oversaturation; not a valid density of the data)\"",
                                final_energy, data_energy)
                  : fmt::format("\"long-run f ({:.4g}) stays at or below the data's ({:.4g}): no sign of spurious modes "
                                "at {} steps\"", final_energy, data_energy, steps));
   log_line(0, fmt::format("wrote {}.h5 and {}.png", prefix, prefix));
-  return 0;
+  return diverged ? 1 : 0;
 }
 
 }  // namespace srm

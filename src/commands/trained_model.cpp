@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
@@ -13,6 +14,7 @@
 #include "integrity/hdf5_probe.h"
 #include "io/run_archive.h"
 #include "model/energy_factory.h"
+#include "util/log.h"
 
 namespace srm {
 namespace {
@@ -92,11 +94,15 @@ TrainedModel load_trained_model(const std::string& path, int64_t iteration, cons
       target->copy_(tensor);
     };
     for (const auto& [name, tensor] : stored.parameters) copy_into(name, tensor, false);
-    if (use_ema) {
-      if (stored.ema.size() != named.size())
-        throw std::runtime_error(fmt::format("\"{}\": {} EMA tensors stored, the model has {} parameters", path,
-                                             stored.ema.size(), named.size()));
-      for (const auto& [name, tensor] : stored.ema) copy_into(name, tensor, true);
+    if (use_ema) {  // the averaged parameters, and with spectral norm the average's own u, v
+      size_t parameters = 0;
+      for (const auto& [name, tensor] : stored.ema) {
+        copy_into(name, tensor, false);
+        parameters += named.find(name) != nullptr;
+      }
+      if (parameters != named.size())
+        throw std::runtime_error(fmt::format("\"{}\": the EMA weights cover {} of the model's {} parameters", path,
+                                             parameters, named.size()));
     }
   }
   for (auto& p : model.energy->parameters()) p.set_requires_grad(false);
@@ -104,6 +110,14 @@ TrainedModel load_trained_model(const std::string& path, int64_t iteration, cons
   model.energy->eval();
   model.iteration = stored.iteration;
   model.weights = use_ema ? "ema" : "raw";
+  if (use_ema && model.config.train.ema > 0 && weights == "auto") {
+    // No bias correction: early in a run the average is still mostly the initial weights.
+    const double initial_share = std::pow(model.config.train.ema, static_cast<double>(stored.iteration));
+    if (initial_share > 0.1)
+      log_line(0, fmt::format("warning: the EMA weights at iteration {} are still {:.0f}% the initial weights "
+                              "(train.ema = {}): --weights raw uses the trained ones", stored.iteration,
+                              100 * initial_share, model.config.train.ema));
+  }
   model.source = fmt::format("{} at iteration {} ({} weights)", path, stored.iteration, model.weights);
   model.run_dir = fs::path(stored.archive).parent_path().string();
   return model;

@@ -43,15 +43,19 @@ SpectralNorm::SpectralNorm(torch::nn::Sequential net) : net_(std::move(net)) {
   power_iteration(15);
 }
 
-void SpectralNorm::power_iteration(int64_t steps) {
+void power_iterate(const at::Tensor& weight, at::Tensor& u, at::Tensor& v, int64_t steps) {
   const torch::NoGradGuard no_grad;
+  const at::Tensor matrix = as_matrix(weight.detach());
+  for (int64_t s = 0; s < steps; ++s) {
+    v.copy_(normalise(at::mv(matrix.t(), u)));
+    u.copy_(normalise(at::mv(matrix, v)));
+  }
+}
+
+void SpectralNorm::power_iteration(int64_t steps) {
   for (const auto& layer : layers_) {
     LayerTensors t = tensors_of(layer.module);
-    const at::Tensor matrix = as_matrix(t.weight.detach());
-    for (int64_t s = 0; s < steps; ++s) {
-      t.v.copy_(normalise(at::mv(matrix.t(), t.u)));
-      t.u.copy_(normalise(at::mv(matrix, t.v)));
-    }
+    power_iterate(t.weight, t.u, t.v, steps);
   }
 }
 

@@ -19,6 +19,10 @@
 
 namespace srm {
 
+// `steps` power-iteration steps on `weight` viewed as (out, in * kernel), without autograd:
+// v <- normalise(W^T u), u <- normalise(W v), in place.
+void power_iterate(const at::Tensor& weight, at::Tensor& u, at::Tensor& v, int64_t steps);
+
 class SpectralNorm {
  public:
   // Registers weight_u (out) and weight_v (in * kernel) on every Linear / Conv2d of `net`, drawn

@@ -23,7 +23,8 @@ at::Tensor langevin_noise_scale(const at::Tensor& grad, const LangevinSettings& 
 
 at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, const LangevinSettings& settings) {
   const at::Tensor f = energy.forward(x).sum();
-  const at::Tensor grad = torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  at::Tensor grad = torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  if (settings.grad_clip > 0) grad = clip_per_example(grad, settings.grad_clip);  // differentiable
   return x + langevin_drift(grad, settings);
 }
 

@@ -60,8 +60,9 @@ at::Tensor langevin_drift(const at::Tensor& grad, const LangevinSettings& settin
 // The factor on a step's N(0, I) draw: noise, with AniLA noise * sqrt(gamma) or noise * gamma.
 at::Tensor langevin_noise_scale(const at::Tensor& grad, const LangevinSettings& settings);
 
-// One noise-free step x + drift(df/dx(x)) that keeps the autograd graph back to `x` (second
-// order through df/dx), for backpropagation through the sampler.
+// One noise-free step x + drift(df/dx(x)) (df/dx clipped per chain with settings.grad_clip) that
+// keeps the autograd graph back to `x` (second order through df/dx), for backpropagation
+// through the sampler.
 at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, const LangevinSettings& settings);
 
 }  // namespace srm

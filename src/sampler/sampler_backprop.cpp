@@ -14,7 +14,9 @@ SamplerGradient sampler_input_gradient(EnergyNet& energy, const LangevinSettings
   states.reserve(static_cast<size_t>(settings.steps) + 1);
   for (int64_t k = 0; k < settings.steps; ++k) {
     const at::Tensor& x = states.back();
-    states.push_back(x + langevin_drift(energy.input_gradient(x), settings));
+    at::Tensor grad = energy.input_gradient(x);
+    if (settings.grad_clip > 0) grad = clip_per_example(grad, settings.grad_clip);  // as the sampler's steps
+    states.push_back(x + langevin_drift(grad, settings));
   }
   at::Tensor v = loss_grad(states.back());
   for (int64_t k = settings.steps - 1; k >= 0; --k) {

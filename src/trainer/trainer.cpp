@@ -113,6 +113,13 @@ TrainingSummary Trainer::run() {
                                                           .eps(train.adam_eps)
                                                           .weight_decay(train.weight_decay));
   const LangevinSampler sampler(sampler_settings(config_.sampler));
+  if (rank == 0 && config_.sampler.method == "mala") {
+    const double pairing = config_.sampler.noise * config_.sampler.noise / (2 * config_.sampler.step_size);
+    if (pairing < 0.1 || pairing > 10)
+      log_line(0, fmt::format("warning: MALA with step_size {} and noise {}: noise^2 / (2 step_size) = {:.3g}, far from "
+                              "the Langevin pairing 1, so most proposals will be rejected (watch accept_rate)",
+                              config_.sampler.step_size, config_.sampler.noise, pairing));
+  }
   BatchPlan plan(data_.size(), train.batch_size, static_cast<uint64_t>(train.seed), rank, world);
   const Shard shard = plan.shard();
   GradientHook hook;
@@ -180,6 +187,12 @@ TrainingSummary Trainer::run() {
   // from p0 at a new run's start.
   std::unique_ptr<ReplayBuffer> buffer;
   if (config_.sampler.init == "persistent") {
+    // Every rank decides alike (from the config and the plan), before any collective.
+    const int64_t needed = keyed ? plan.global_batch() : (plan.global_batch() + world - 1) / world;
+    if (config_.sampler.buffer_size < needed)
+      throw std::invalid_argument(fmt::format(
+          "sampler.buffer_size = {} is smaller than the {} chains {} draws from it each iteration: raise it to at "
+          "least {}", config_.sampler.buffer_size, needed, keyed ? "the global batch" : "a rank", needed));
     auto gather_all = [this, &shard, &plan](const at::Tensor& local) {
       return gather_leading_rows(comm_, local, shard.offset, plan.global_batch(), plan.global_batch());
     };
@@ -299,7 +312,7 @@ TrainingSummary Trainer::run() {
     // Collective too; skipped when the job is stopping (a preemption's grace period is short).
     if (evaluate_ && evaluate_every_ > 0 && done % evaluate_every_ == 0 && summary.stop_signal == 0) {
       std::unique_ptr<ParametersSwappedIn> averaged;  // samples come from the EMA weights when the run has them
-      if (ema) averaged = std::make_unique<ParametersSwappedIn>(*energy_, ema->tensors());
+      if (ema) averaged = std::make_unique<ParametersSwappedIn>(ema->targets(), ema->tensors());
       EvaluationRecord record = evaluate_(done);
       averaged.reset();
       if (writer) writer->submit([outputs = outputs_, record = std::move(record)] { outputs->record_evaluation(record); });

@@ -1,8 +1,11 @@
 // train.ema: an exponential moving average of the model's parameters,
 //   ema <- decay * ema + (1 - decay) * theta   after every optimizer step,
 // started at the initial parameters (no bias correction, as CDRL / Energy Matching keep it).
-// Every rank updates its own copy from identical parameters, so the copies stay identical
-// (the replica checksum covers them). The generator commands and evaluation sample from it.
+// With spectral normalisation the average keeps its own power-iteration vectors u, v for its
+// own weights (one step per update, from the model's vectors at the start), so the averaged
+// model is normalised by its own sigma. Every rank updates its own copy from identical
+// parameters, so the copies stay identical (the replica checksum covers them). The generator
+// commands and evaluation sample from it.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -21,9 +24,11 @@ class WeightAverage {
 
   void update();  // one step of the average toward the current parameters
 
-  // The averaged tensors, in named_parameters() order (on the model's device).
+  // The averaged tensors, in named_parameters() order, then the average's spectral-norm vectors
+  // (on the model's device); targets(): the model's tensors they stand for, in the same order.
   const std::vector<at::Tensor>& tensors() const { return averaged_; }
-  // name -> CPU float32 copy, for checkpoints and archive snapshots.
+  const std::vector<at::Tensor>& targets() const { return targets_; }
+  // name -> CPU float32 copy (parameter and buffer keys), for checkpoints and archive snapshots.
   NamedTensors to_cpu() const;
   // Replaces the average (restored from a checkpoint); throws std::runtime_error when the
   // names or shapes do not fit the model.
@@ -32,22 +37,27 @@ class WeightAverage {
   double decay() const { return decay_; }
 
  private:
-  EnergyNet& energy_;
+  struct Normalised {
+    size_t weight, u, v;  // positions in averaged_
+  };
   double decay_;
-  std::vector<at::Tensor> averaged_;
+  size_t parameters_ = 0;  // averaged_[0, parameters_) are parameters, the rest u, v vectors
+  std::vector<std::string> names_;
+  std::vector<at::Tensor> targets_, averaged_;
+  std::vector<Normalised> normalised_;
 };
 
-// While alive, the model computes with `weights` (e.g. the EMA) instead of its own parameters;
-// the parameters are restored bit for bit on destruction. For evaluation inside training.
+// While alive, each of `targets` (the model's tensors) holds the matching entry of `values`
+// (e.g. the EMA's); they are restored bit for bit on destruction. For evaluation in training.
 class ParametersSwappedIn {
  public:
-  ParametersSwappedIn(EnergyNet& energy, const std::vector<at::Tensor>& weights);
+  ParametersSwappedIn(const std::vector<at::Tensor>& targets, const std::vector<at::Tensor>& values);
   ~ParametersSwappedIn();
   ParametersSwappedIn(const ParametersSwappedIn&) = delete;
   ParametersSwappedIn& operator=(const ParametersSwappedIn&) = delete;
 
  private:
-  std::vector<at::Tensor> parameters_, saved_;
+  std::vector<at::Tensor> targets_, saved_;
 };
 
 }  // namespace srm

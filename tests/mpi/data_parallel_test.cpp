@@ -102,7 +102,7 @@ TEST(DataParallel, StabilisersAndRewindKeepTheRanksInStep) {
     comm.broadcast(from_root, 0);
     EXPECT_TRUE(torch::equal(from_root, tensor)) << name << " differs from rank 0 on rank " << comm.rank();
   }
-  EXPECT_EQ(averaged, 6u);
+  EXPECT_EQ(averaged, 6u + 6);  // parameters, and the average's own spectral-norm vectors
 }
 
 // MALA, HMC and contrastive divergence train on every rank with identical replicas, the

@@ -86,7 +86,7 @@ TEST(WeightAverage, UpdateIsTheExponentialAverage) {
   // Swapping the average in and out restores the parameters bit for bit.
   f.w_.data().copy_(p0);
   {
-    ParametersSwappedIn swapped(f, ema.tensors());
+    ParametersSwappedIn swapped(ema.targets(), ema.tensors());
     EXPECT_TRUE(torch::equal(f.w_, ema.tensors()[0]));
   }
   EXPECT_TRUE(torch::equal(f.w_, p0));
@@ -95,6 +95,39 @@ TEST(WeightAverage, UpdateIsTheExponentialAverage) {
   other.load(ema.to_cpu());
   EXPECT_TRUE(torch::equal(other.tensors()[0], ema.tensors()[0]));
   EXPECT_THROW(other.load({{"w", torch::zeros({3})}, {"b", torch::zeros({1})}}), std::runtime_error);
+}
+
+// With spectral norm the average keeps its own u, v, refined on its own weights: once the
+// average has settled, its sigma is its weights' largest singular value, not the model's.
+TEST(WeightAverage, SpectralNormVectorsFollowTheAveragedWeights) {
+  torch::manual_seed(8);
+  MlpEnergyOptions o;
+  o.hidden = 6;
+  o.layers = 1;
+  o.spectral_norm = true;
+  MlpEnergy f(o);
+  WeightAverage ema(f, 0.5);
+  ASSERT_EQ(ema.tensors().size(), 4u + 4);  // 2 weights, 2 biases, a u and a v per weight
+  {
+    const torch::NoGradGuard no_grad;
+    for (auto& p : f.parameters()) p.mul_(-3).add_(0.7);  // move the model far from its start
+  }
+  for (int i = 0; i < 80; ++i) ema.update();
+  const auto named = ema.to_cpu();
+  for (const auto& [name, tensor] : named) {
+    if (name.size() < 7 || name.substr(name.size() - 7) != ".weight") continue;
+    const auto find = [&named](const std::string& key) {
+      for (const auto& [n, t] : named)
+        if (n == key) return t;
+      throw std::runtime_error("no " + key);
+    };
+    const auto u = find(name + "_u"), v = find(name + "_v");
+    const double sigma = u.dot(tensor.reshape({tensor.size(0), -1}).mv(v)).item<double>();
+    const double exact = torch::linalg_svdvals(tensor.reshape({tensor.size(0), -1}).to(torch::kDouble))[0].item<double>();
+    EXPECT_NEAR(sigma, exact, 1e-4 * exact) << name;
+  }
+  // The model's own vectors were left alone (no power iteration ran on the model).
+  EXPECT_FALSE(torch::equal(f.named_buffers()["net.0.weight_u"], named[4].second));
 }
 
 TEST(Schedule, WarmupComposesWithTheAnneal) {
