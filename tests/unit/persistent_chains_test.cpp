@@ -87,8 +87,8 @@ TEST(PersistentChains, BufferIsCheckpointedAndResumesBitIdentically) {
   EXPECT_LE(c.buffer_ages.max().item<double>(), 12.0);
   EXPECT_GT(c.buffer_ages.sum().item<double>(), 0.0);
   EXPECT_LE(c.buffer_ages.sum().item<double>(), 16.0 * 12);
-  // The chains moved: the buffer is not the uniform start any more.
-  EXPECT_GT(c.buffer_states.abs().max().item<double>(), 0.0);
+  // Written back: at least the last iteration's 16 entries have run (age >= 1).
+  EXPECT_GE((c.buffer_ages >= 1).sum().item<int64_t>(), 16);
   // Sample batches say where their chains started.
   const H5Id file = open_hdf5_file(dir.file("whole") + "/archive.h5", H5F_ACC_RDONLY, "archive");
   const H5Id samples = open_group(file.get(), "samples");
