@@ -38,13 +38,8 @@ void append_evaluation(hid_t file, const EvaluationRecord& record) {
 }
 
 std::vector<EvaluationRow> read_evaluation_rows(hid_t file) {
-  if (!link_exists(file, kTable)) return {};
-  const H5Id table(H5Dopen2(file, kTable, H5P_DEFAULT), "opening /eval");
-  const H5Id space(H5Dget_space(table.get()), "H5Dget_space");
-  std::vector<EvaluationRow> rows(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
-  const H5Id type = row_type();
-  if (!rows.empty())
-    h5_check(H5Dread(table.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "reading /eval");
+  std::vector<EvaluationRow> rows(static_cast<size_t>(table_rows(file, kTable)));
+  if (!rows.empty()) read_table(file, kTable, row_type().get(), rows.data());
   return rows;
 }
 

@@ -65,4 +65,16 @@ void shrink_rows(hid_t file, const std::string& name, hsize_t rows) {
   h5_check(H5Dset_extent(dataset.get(), dims.data()), "truncating " + name);
 }
 
+hsize_t table_rows(hid_t file, const std::string& name) {
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) return 0;
+  const H5Id table(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "opening " + name);
+  const H5Id space(H5Dget_space(table.get()), "H5Dget_space");
+  return static_cast<hsize_t>(H5Sget_simple_extent_npoints(space.get()));
+}
+
+void read_table(hid_t file, const std::string& name, hid_t memory_type, void* out) {
+  const H5Id table(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "opening " + name);
+  h5_check(H5Dread(table.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), "reading " + name);
+}
+
 }  // namespace srm

@@ -17,6 +17,11 @@ void append_rows(hid_t file, const std::string& name, hid_t file_type, hid_t mem
                  const std::vector<hsize_t>& row_dims, const void* data, hsize_t rows, hsize_t chunk_rows,
                  bool compress);
 
+// The row count of the 1-D table `name` (0 when it is absent), and all its rows read into
+// `out` (room for that many rows) as `memory_type`.
+hsize_t table_rows(hid_t file, const std::string& name);
+void read_table(hid_t file, const std::string& name, hid_t memory_type, void* out);
+
 // Keeps the first `rows` rows of the extendible dataset `name` (nothing when it is absent or
 // shorter): the archive's rows after a resume point are dropped this way.
 void shrink_rows(hid_t file, const std::string& name, hsize_t rows);

@@ -50,13 +50,8 @@ void append_rewind(hid_t file, const RewindRow& row) {
 }
 
 std::vector<RewindRow> read_rewind_rows(hid_t file) {
-  if (!link_exists(file, kTable)) return {};
-  const H5Id table(H5Dopen2(file, kTable, H5P_DEFAULT), "opening /rewinds");
-  const H5Id space(H5Dget_space(table.get()), "H5Dget_space");
-  std::vector<RewindRow> rows(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
-  const H5Id type = row_type();
-  if (!rows.empty())
-    h5_check(H5Dread(table.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "reading /rewinds");
+  std::vector<RewindRow> rows(static_cast<size_t>(table_rows(file, kTable)));
+  if (!rows.empty()) read_table(file, kTable, row_type().get(), rows.data());
   for (auto& row : rows) row.cause[sizeof(row.cause) - 1] = '\0';
   return rows;
 }

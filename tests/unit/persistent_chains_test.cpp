@@ -69,15 +69,7 @@ Config persistent(const std::string& dir) {
 
 TEST(PersistentChains, BufferIsCheckpointedAndResumesBitIdentically) {
   test::TempDir dir;
-  const test::RunResult whole = test::train(persistent(dir.file("whole")), 0);
-  Config parts = persistent(dir.file("parts"));
-  test::train(parts, 7);
-  parts.output.resume = "require";
-  const test::RunResult second = test::train(parts, 0);
-  EXPECT_EQ(second.summary.first_iteration, 7);
-  ASSERT_EQ(whole.summary.final_parameters.size(), second.summary.final_parameters.size());
-  for (size_t i = 0; i < whole.summary.final_parameters.size(); ++i)
-    EXPECT_TRUE(torch::equal(whole.summary.final_parameters[i].second, second.summary.final_parameters[i].second));
+  test::expect_bit_identical_resume(persistent, dir.path().string(), 7);
   const CheckpointStore store(checkpoint_dir_of(dir.file("whole")), 3);
   const TrainingCheckpoint c = read_checkpoint_file(store.complete_files().at(0));
   ASSERT_TRUE(c.buffer_states.defined());

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <csignal>
+#include <functional>
 #include <optional>
 
 #include "checkpoint/checkpoint_file.h"
@@ -66,6 +67,24 @@ inline RunResult train(const Config& config, int64_t stop_after, const Dataset* 
   RunResult run{trainer.run(), {}};
   run.metrics = archive_read_metrics(outputs.archive().path());
   return run;
+}
+
+// Trains make(dir + "/whole") to the end, and make(dir + "/parts") stopped after `stop_after`
+// and resumed; expects the resumed run to start there and end torch::equal to the whole one
+// (every tensor of TrainingSummary::final_parameters). Returns the whole run.
+inline RunResult expect_bit_identical_resume(const std::function<Config(const std::string&)>& make,
+                                             const std::string& dir, int64_t stop_after) {
+  const RunResult whole = train(make(dir + "/whole"), 0);
+  Config parts = make(dir + "/parts");
+  train(parts, stop_after);
+  parts.output.resume = "require";
+  const RunResult second = train(parts, 0);
+  EXPECT_EQ(second.summary.first_iteration, stop_after);
+  EXPECT_EQ(whole.summary.final_parameters.size(), second.summary.final_parameters.size());
+  for (size_t i = 0; i < std::min(whole.summary.final_parameters.size(), second.summary.final_parameters.size()); ++i)
+    EXPECT_TRUE(torch::equal(whole.summary.final_parameters[i].second, second.summary.final_parameters[i].second))
+        << whole.summary.final_parameters[i].first;
+  return whole;
 }
 
 }  // namespace srm::test

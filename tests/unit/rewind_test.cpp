@@ -126,13 +126,7 @@ Config all_stabilisers(const std::string& dir) {
 
 TEST(Stabilisers, EveryOptionAtOnceResumesBitIdentically) {
   test::TempDir dir;
-  const test::RunResult whole = test::train(all_stabilisers(dir.file("whole")), 0);
-  Config parts = all_stabilisers(dir.file("parts"));
-  test::train(parts, 7);
-  parts.output.resume = "require";
-  const test::RunResult second = test::train(parts, 0);
-  EXPECT_EQ(second.summary.first_iteration, 7);
-  expect_same_parameters(whole.summary, second.summary);
+  const test::RunResult whole = test::expect_bit_identical_resume(all_stabilisers, dir.path().string(), 7);
   // Parameters, spectral norm's u and v (two per layer), and the EMA of every parameter.
   size_t buffers = 0, averaged = 0;
   for (const auto& [name, tensor] : whole.summary.final_parameters) {
