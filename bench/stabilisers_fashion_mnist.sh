@@ -3,7 +3,7 @@
 # the EMA weights and spectral normalisation, two seeds each, FID/KID of 500 samples against
 # 1,000 Fashion-MNIST test images in the standard Inception's features; then the 1,450-iteration
 # run of issue 18 with today's defaults (which stops at the divergence check) and with
-# train.on_divergence=rewind. Run from the repository root after building; results in OUT
+# train.on_divergence=rewind (the default bound and 1e4), and with train.energy_l2=0.01. Run from the repository root after building; results in OUT
 # (default /tmp/stab): <name>.yaml (eval's report), <name>.log (training log), summary.txt.
 set -euo pipefail
 S=$(realpath "${SRM_DIST:-build/src/srm-dist}")
@@ -36,4 +36,6 @@ for seed in 1 2; do
 done
 train_and_eval long_default train.iterations=1450
 train_and_eval long_rewind train.iterations=1450 train.on_divergence=rewind
+train_and_eval long_rewind_1e4 train.iterations=1450 train.on_divergence=rewind train.divergence_energy=10000
+train_and_eval long_l2 train.iterations=1450 train.energy_l2=0.01
 cat summary.txt
