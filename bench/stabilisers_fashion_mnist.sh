@@ -1,9 +1,11 @@
 #!/bin/bash
 # The measurement of docs/stabilisers.md: fashion_mnist.yaml (300 iterations) with and without
-# the EMA weights and spectral normalisation, two seeds each, FID/KID of 500 samples against
-# 1,000 Fashion-MNIST test images in the standard Inception's features; then the 1,450-iteration
-# run of issue 18 with today's defaults (which stops at the divergence check) and with
-# train.on_divergence=rewind (the default bound and 1e4), and with train.energy_l2=0.01. Run from the repository root after building; results in OUT
+# the EMA weights and spectral normalisation, two seeds each, FID of 500 samples against the
+# statistics of 1,000 Fashion-MNIST test images in the standard Inception's features (a .npz
+# reference has no features, so no KID); then the 1,450-iteration run of issue 18 with today's
+# defaults (which stops at the divergence check), with train.on_divergence=rewind (the default
+# bound and 1e4), and with train.energy_l2=0.01. Run from the repository root after building
+# (about 90 minutes on a 2-core CPU); results in OUT
 # (default /tmp/stab): <name>.yaml (eval's report), <name>.log (training log), summary.txt.
 set -euo pipefail
 S=$(realpath "${SRM_DIST:-build/src/srm-dist}")
