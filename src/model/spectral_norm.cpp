@@ -13,16 +13,6 @@ constexpr double kEps = 1e-12;  // as torch.nn.functional.normalize
 
 at::Tensor normalise(const at::Tensor& v) { return v / at::clamp_min(v.norm(), kEps); }
 
-struct LayerTensors {
-  at::Tensor weight, u, v;
-};
-
-LayerTensors tensors_of(const std::shared_ptr<torch::nn::Module>& module) {
-  const auto parameters = module->named_parameters(false);
-  const auto buffers = module->named_buffers(false);
-  return {*parameters.find("weight"), *buffers.find("weight_u"), *buffers.find("weight_v")};
-}
-
 at::Tensor as_matrix(const at::Tensor& weight) { return weight.reshape({weight.size(0), -1}); }
 
 }  // namespace
@@ -38,7 +28,8 @@ SpectralNorm::SpectralNorm(torch::nn::Sequential net) : net_(std::move(net)) {
     const at::Tensor matrix = as_matrix(weight);
     module->register_buffer("weight_u", normalise(at::randn({matrix.size(0)}, weight.options())));
     module->register_buffer("weight_v", normalise(at::randn({matrix.size(1)}, weight.options())));
-    layers_.push_back({i, module});
+    const auto buffers = module->named_buffers(false);
+    layers_.push_back({i, weight, *buffers.find("weight_u"), *buffers.find("weight_v")});
   }
   power_iteration(15);
 }
@@ -54,17 +45,16 @@ void power_iterate(const at::Tensor& weight, at::Tensor& u, at::Tensor& v, int64
 
 void SpectralNorm::power_iteration(int64_t steps) {
   for (const auto& layer : layers_) {
-    LayerTensors t = tensors_of(layer.module);
-    power_iterate(t.weight, t.u, t.v, steps);
+    at::Tensor u = layer.u, v = layer.v;
+    power_iterate(layer.weight, u, v, steps);
   }
 }
 
 std::vector<at::Tensor> SpectralNorm::normalised_weights() const {
   std::vector<at::Tensor> out(layer_count_);
-  for (const auto& layer : layers_) {
-    const LayerTensors t = tensors_of(layer.module);
+  for (const auto& t : layers_) {
     const at::Tensor sigma = at::dot(t.u, at::mv(as_matrix(t.weight), t.v));
-    out[layer.index] = t.weight / sigma;
+    out[t.index] = t.weight / sigma;
   }
   return out;
 }
@@ -83,17 +73,13 @@ const std::vector<at::Tensor>& SpectralNorm::frozen_weights() {
 std::vector<double> SpectralNorm::sigmas() const {
   const torch::NoGradGuard no_grad;
   std::vector<double> out;
-  for (const auto& layer : layers_) {
-    const LayerTensors t = tensors_of(layer.module);
-    out.push_back(at::dot(t.u, at::mv(as_matrix(t.weight), t.v)).item<double>());
-  }
+  for (const auto& t : layers_) out.push_back(at::dot(t.u, at::mv(as_matrix(t.weight), t.v)).item<double>());
   return out;
 }
 
 std::vector<int64_t> SpectralNorm::versions() const {
   std::vector<int64_t> out;
-  for (const auto& layer : layers_) {
-    const LayerTensors t = tensors_of(layer.module);
+  for (const auto& t : layers_) {
     // The storage too: Module::to() swaps a tensor's data without an in-place write.
     out.push_back(static_cast<int64_t>(t.weight._version()));
     out.push_back(reinterpret_cast<int64_t>(t.weight.data_ptr()));

@@ -46,9 +46,11 @@ class SpectralNorm {
   std::vector<double> sigmas() const;
 
  private:
+  // The layer's tensors, looked up once: Module::to() and loading keep their identity
+  // (set_data, copy_), so the handles stay valid for the module's life.
   struct Layer {
-    size_t index;                    // position in the Sequential
-    std::shared_ptr<torch::nn::Module> module;
+    size_t index;  // position in the Sequential
+    at::Tensor weight, u, v;
   };
   torch::nn::Sequential net_;
   std::vector<Layer> layers_;

@@ -40,10 +40,13 @@ at::Tensor ReplayBuffer::draw(int64_t count, NoiseStream& noise) {
   const at::Tensor fresh = noise.uniform(count, example_shape_, states_.options());
   const at::Tensor restart = noise.uniform(count, {}, states_.options()).add(1.0).mul(0.5) < reinit_prob_;
   restarted_ = restart;
-  last_restarts_ = restart.sum().item<int64_t>();
   std::vector<int64_t> shape(static_cast<size_t>(states_.dim()), 1);
   shape[0] = count;
   return at::where(restart.view(shape), fresh, states_.index_select(0, mine));
+}
+
+int64_t ReplayBuffer::last_restarts() const {
+  return restarted_.defined() ? restarted_.sum().item<int64_t>() : 0;
 }
 
 void ReplayBuffer::write_back(const at::Tensor& finals) {

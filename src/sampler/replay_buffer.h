@@ -44,7 +44,9 @@ class ReplayBuffer {
 
   at::Tensor& states() { return states_; }  // (size, ...example)
   at::Tensor& ages() { return ages_; }      // (size,) int64
-  int64_t last_restarts() const { return last_restarts_; }  // chains restarted from p0 in the last draw
+  // Chains restarted from p0 in the last draw (a device sync: for diagnostics and tests, not
+  // the training loop).
+  int64_t last_restarts() const;
   bool replicated() const { return global_index_; }
 
  private:
@@ -56,7 +58,6 @@ class ReplayBuffer {
   at::Tensor states_, ages_;
   at::Tensor slots_;        // entries of the last draw: this rank's (per rank) or the global batch's
   at::Tensor restarted_;    // (count,) bool: this rank's chains of the last draw that restarted from p0
-  int64_t last_restarts_ = 0;
 };
 
 }  // namespace srm
