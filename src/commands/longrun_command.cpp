@@ -56,12 +56,14 @@ int run_longrun_command(const CliArgs& args) {
                                           args.weights);
   const c10::Device device = select_device(model.config.train.device, 0, 1);
   model.energy->to(device);
-  const int64_t chains = args.count > 0 ? args.count : 64;
+  const int64_t wanted = args.count > 0 ? args.count : 64;
   const int64_t steps = args.optimizer_steps > 0 ? args.optimizer_steps : 10000;
   const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
   NoiseStream noise(make_generator(device, derive_seed(static_cast<uint64_t>(model.config.train.seed), 0x4C4F4E47 /* "LONG" */)));
   LangevinSettings settings = sampler_settings(model.config.sampler);
-  const at::Tensor data = data_batch(model, chains, device);
+  const at::Tensor data = data_batch(model, wanted, device);
+  // --from data runs one chain per example loaded (a small data set has fewer than wanted).
+  const int64_t chains = from == "data" ? data.size(0) : wanted;
   const double data_energy = mean_energy(*model.energy, data);
   at::Tensor x;
   if (from == "data") {
