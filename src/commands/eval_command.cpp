@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "comm/make_communicator.h"
+#include "commands/sample_range_check.h"
 #include "commands/sharded_sampling.h"
 #include "commands/trained_model.h"
 #include "eval/feature_extractor.h"
@@ -72,11 +73,13 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
   if (rank == 0 && reference.from_cache) log_line(0, "reference statistics from " + reference.cache_file);
 
   ShardedFeatures generated(total);
+  SampleRangeCheck range(data_abs_max_of(model));
   std::unique_ptr<ProgressLine> progress;
   if (rank == 0) progress = std::make_unique<ProgressLine>("eval samples", 0, total, 1, stderr);
   draw_sharded_samples(model, rank, world, total, 0x4556414C /* "EVAL" */, device, [&](const SampleRound& r) {
     if (r.shard.count > 0) {
       generated.add(r.start + r.shard.offset, extractor.features(r.samples));
+      range.add(r.samples);
       if (classifier) {
         const torch::NoGradGuard no_grad;
         const at::Tensor logits = classifier->forward({r.samples}).toTensor();
@@ -88,6 +91,9 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
   });
   if (progress) progress->finish();
   const ImageFeatures samples = generated.finish(*comm);
+  range.reduce(*comm);
+  if (rank == 0)
+    if (const std::string warning = range.warning("samples scored"); !warning.empty()) log_line(0, warning);
   std::optional<double> score;
   if (classifier) {
     // Every rank has drawn rows (total >= world is not guaranteed): agree on the class count.
@@ -106,6 +112,8 @@ int run_eval_command(const CliArgs& args, const MpiSession& session) {
   std::string report = distance_report(distance, samples_label, reference.label, extractor.description(),
                                        extractor.sha1(), extractor.protocol());
   if (score) report += fmt::format("inception_score: {:.6g}\nclassifier: \"{}\"\n", *score, args.classifier_path);
+  report += fmt::format("samples_outside_data_range: {}   # of {}; largest |x| {:.4g}\n", range.outside(), range.seen(),
+                        range.largest());
   fmt::print("{}", report);
   const std::string prefix = args.out.empty() ? default_output_prefix(model, "eval") : args.out;
   std::ofstream(prefix + ".yaml") << report;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "comm/make_communicator.h"
+#include "commands/sample_range_check.h"
 #include "commands/sharded_sampling.h"
 #include "commands/trained_model.h"
 #include "config/config_loader.h"
@@ -43,20 +44,26 @@ int run_sample_command(const CliArgs& args, const MpiSession& session) {
     progress = std::make_unique<ProgressLine>("sample", 0, total, 1, stdout);
   }
   at::Tensor first_grid;
+  SampleRangeCheck range(data_abs_max_of(model));
   draw_sharded_samples(model, rank, world, total, 0x53414D50 /* "SAMP" */, device, [&](const SampleRound& r) {
     std::vector<int64_t> shape{r.rows};
     shape.insert(shape.end(), model.example_shape.begin(), model.example_shape.end());
     at::Tensor round = at::zeros(shape, at::TensorOptions().dtype(at::kFloat).device(comm->device()));
-    if (r.shard.count > 0) round.narrow(0, r.shard.offset, r.shard.count).copy_(r.samples);
+    if (r.shard.count > 0) {
+      round.narrow(0, r.shard.offset, r.shard.count).copy_(r.samples);
+      range.add(r.samples);
+    }
     if (world > 1) comm->all_reduce(round, ReduceOp::Sum);  // each row is non-zero on exactly one rank
     if (!leader) return;
     file->append("images", round);
     if (!first_grid.defined()) first_grid = round.narrow(0, 0, std::min<int64_t>(r.rows, 64)).to(at::kCPU);
     progress->update(r.start + r.rows, "");
   });
+  range.reduce(*comm);
   if (leader) {
     progress->finish();
     file->seal();
+    if (const std::string warning = range.warning("samples written"); !warning.empty()) log_line(0, warning);
     write_samples_png(prefix + ".png", first_grid);
     log_line(0, fmt::format("wrote {} samples to {}.h5 and a grid to {}.png", total, prefix, prefix));
   }

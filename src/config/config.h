@@ -86,6 +86,11 @@ struct TrainConfig {
   std::string on_divergence = "stop";  // stop | rewind (to the newest checkpoint, lr scaled)
   double rewind_lr_factor = 0.5;
   int64_t max_rewinds = 5;
+  // The long-run check (trainer/longrun_check.h): every longrun_every iterations (0 = off),
+  // longrun_chains chains in all run longrun_steps sampler steps beyond K.
+  int64_t longrun_every = 0;
+  int64_t longrun_steps = 1000;
+  int64_t longrun_chains = 64;
 };
 
 struct OutputConfig {

@@ -195,6 +195,11 @@ std::vector<ConfigField> config_fields(Config& c) {
               "factor on the learning rate at every rewind"),
       numeric("train.max_rewinds", &c.train.max_rewinds, 0, 1e6,
               "rewinds allowed in a run; the next divergence stops it"),
+      numeric("train.longrun_every", &c.train.longrun_every, 0, big,
+              "iterations between long-run checks: chains run longrun_steps beyond K and their energy is compared "
+              "with the data's (0 = off)"),
+      numeric("train.longrun_steps", &c.train.longrun_steps, 1, big, "long-run check: sampler steps beyond K"),
+      numeric("train.longrun_chains", &c.train.longrun_chains, 1, 1e7, "long-run check: chains, over all ranks"),
 
       text("output.dir", &c.output.dir, {}, "run directory (empty: runs/<dataset>-<UTC date-time>)"),
       numeric("output.log_every", &c.output.log_every, 1, big, "iterations between progress lines"),

@@ -14,12 +14,14 @@ namespace {
 // output.samples_kept is absent on purpose: it fixes the row shape of the archive's sample
 // batches, so it is Refused like every key not listed here.
 // Training-time evaluation draws from generators of its own (seeded by train.seed and the
-// iteration), never from the training streams, so the eval.* keys leave training unchanged.
-constexpr std::array<const char*, 16> kSameResult{
+// iteration), never from the training streams, so the eval.* keys leave training unchanged;
+// so does the long-run check (train.longrun_*).
+constexpr std::array<const char*, 19> kSameResult{
     "data.prefetch",        "train.cudnn_benchmark",   "dist.check_every",  "dist.timeout",
     "output.dir",           "output.log_every",        "output.sample_every", "output.checkpoint_every",
     "output.checkpoints_kept", "output.overwrite",     "output.resume",     "output.tensorboard",
-    "eval.every",           "eval.samples",            "eval.features",     "eval.reference"};
+    "eval.every",           "eval.samples",            "eval.features",     "eval.reference",
+    "train.longrun_every",  "train.longrun_steps",     "train.longrun_chains"};
 // The divergence rules change only what happens once a run diverges: a run stopped by the
 // check may continue with a looser bound or with rewinds.
 constexpr std::array<const char*, 10> kFree{"train.iterations",    "train.device",          "train.threads",

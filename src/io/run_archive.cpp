@@ -8,6 +8,7 @@
 #include "io/evaluation_table.h"
 #include "io/hdf5_append.h"
 #include "io/hdf5_objects.h"
+#include "io/longrun_table.h"
 
 namespace srm {
 namespace {
@@ -115,6 +116,16 @@ void RunArchive::append_evaluation(const EvaluationRecord& record) const {
   srm::append_evaluation(file.get(), record);
 }
 
+void RunArchive::append_longrun(const LongrunRow& row) const {
+  const H5Id file = open_file(path_, H5F_ACC_RDWR);
+  srm::append_longrun(file.get(), row);
+}
+
+std::vector<LongrunRow> archive_read_longruns(const std::string& path) {
+  const H5Id file = open_file(path, H5F_ACC_RDONLY);
+  return read_longrun_rows(file.get());
+}
+
 std::vector<EvaluationRow> archive_read_evaluations(const std::string& path) {
   const H5Id file = open_file(path, H5F_ACC_RDONLY);
   return read_evaluation_rows(file.get());
@@ -195,6 +206,7 @@ void trim_after(hid_t file, const std::string& path, int64_t iteration) {
   for (const auto& row : archive_read_metrics(path)) metric_iterations.push_back(row.iteration);
   shrink_rows(file, "metrics", rows_up_to(metric_iterations, iteration));
   trim_evaluation_rows(file, iteration);
+  trim_longrun_rows(file, iteration);
   for (const auto& name : group_members(file, "checkpoints"))
     if (name.rfind("iter_", 0) == 0 && std::stoll(name.substr(5)) > iteration)
       h5_check(H5Ldelete(file, ("checkpoints/" + name).c_str(), H5P_DEFAULT), "removing checkpoints/" + name);

@@ -7,6 +7,7 @@
 //   /metrics          compound table, one row per iteration (IterationMetrics' fields)
 //   /eval             compound table, one row per training-time evaluation (io/evaluation_table.h)
 //   /rewinds          compound table, one row per automatic rewind (io/rewind_table.h)
+//   /longrun          compound table, one row per training-time long-run check (io/longrun_table.h)
 //   /checkpoints/iter_XXXXXXXX/<named_parameters() or named_buffers() key>  float32, attr
 //                     iteration; .../ema/<parameter key> the EMA weights when train.ema is on
 //                     (the model's history; the resumable state is in checkpoint files, see
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "eval/evaluation_record.h"
+#include "io/longrun_table.h"
 #include "io/rewind_table.h"
 #include "trainer/iteration_metrics.h"
 #include "util/named_tensors.h"
@@ -56,6 +58,7 @@ class RunArchive {
   // parameters: the model's parameters and buffers; ema: train.ema's weights (may be empty).
   void write_checkpoint(int64_t iteration, const NamedTensors& parameters, const NamedTensors& ema = {}) const;
   void append_evaluation(const EvaluationRecord& record) const;
+  void append_longrun(const LongrunRow& row) const;
   // An automatic rewind to row.rewound_to: what was written after that iteration is removed
   // (as on resume) and the row is added to /rewinds.
   void rewind(const RewindRow& row) const;
@@ -74,6 +77,7 @@ std::vector<int64_t> archive_checkpoint_iterations(const std::string& path);
 NamedTensors archive_read_checkpoint(const std::string& path, int64_t iteration);  // parameters and buffers
 NamedTensors archive_read_ema(const std::string& path, int64_t iteration);         // {} without train.ema
 std::vector<RewindRow> archive_read_rewinds(const std::string& path);
+std::vector<LongrunRow> archive_read_longruns(const std::string& path);  // {} without train.longrun_every
 std::vector<int64_t> archive_sample_iterations(const std::string& path);
 std::string archive_string_attribute(const std::string& path, const std::string& name);
 std::vector<int64_t> archive_int_attribute(const std::string& path, const std::string& name);  // {} if absent

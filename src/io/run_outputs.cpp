@@ -144,6 +144,18 @@ void RunOutputs::record_evaluation(const EvaluationRecord& record) const {
   tensorboard_->flush();
 }
 
+void RunOutputs::record_longrun(const LongrunRow& row) const {
+  archive_.append_longrun(row);
+  if (!tensorboard_) return;
+  const double now = unix_wall_time();
+  tensorboard_->add_scalar("longrun/data_energy", row.data_energy, row.iteration, now);
+  tensorboard_->add_scalar("longrun/short_run_energy", row.short_run_energy, row.iteration, now);
+  tensorboard_->add_scalar("longrun/long_run_energy", row.long_run_energy, row.iteration, now);
+  tensorboard_->add_scalar("longrun/long_run_grad_norm", row.long_run_grad_norm, row.iteration, now);
+  tensorboard_->add_scalar("longrun/long_run_abs_max", row.long_run_abs_max, row.iteration, now);
+  tensorboard_->flush();
+}
+
 void RunOutputs::record_metrics(const std::vector<IterationMetrics>& rows) const {
   archive_.append_metrics(rows);
   csv_.append(rows);

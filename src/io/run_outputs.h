@@ -59,6 +59,9 @@ class RunOutputs {
   void record_rewind(const RewindRow& row) const;
   // A training-time evaluation: a row of the archive's /eval table and TensorBoard's eval/*.
   void record_evaluation(const EvaluationRecord& record) const;
+  // A training-time long-run check: a row of the archive's /longrun table and TensorBoard's
+  // longrun/*.
+  void record_longrun(const LongrunRow& row) const;
   // Replaces the status file's line ("running from iteration 0", "complete at iteration 3000",
   // "interrupted at iteration 1200 by SIGUSR1"), for job scripts deciding whether to requeue.
   void write_status(const std::string& line) const { write_run_status(dir_, line); }

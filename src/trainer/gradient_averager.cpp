@@ -13,6 +13,12 @@ void GradientAverager::operator()(std::vector<at::Tensor>& parameters, at::Tenso
     pieces.push_back(p.grad().reshape({-1}).to(at::kFloat));
   }
   pieces.push_back(stats.reshape({-1}).to(at::kFloat));
+  at::Tensor maxima, positions;
+  if (!max_positions_.empty()) {
+    positions = at::tensor(max_positions_, at::kLong).to(stats.device());
+    maxima = stats.reshape({-1}).index_select(0, positions).to(at::kFloat).contiguous();
+    comm_.all_reduce(maxima, ReduceOp::Max);
+  }
   at::Tensor flat = at::cat(pieces).mul_(weight_);
   comm_.all_reduce(flat, ReduceOp::Sum);
   int64_t offset = 0;
@@ -22,6 +28,7 @@ void GradientAverager::operator()(std::vector<at::Tensor>& parameters, at::Tenso
     offset += n;
   }
   stats.copy_(flat.narrow(0, offset, stats.numel()).view_as(stats));
+  if (maxima.defined()) stats.view({-1}).index_copy_(0, positions, maxima.to(stats.scalar_type()));
 }
 
 }  // namespace srm

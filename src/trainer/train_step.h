@@ -26,7 +26,7 @@ namespace srm {
 
 // Positions in StepResult::stats.
 enum StepStat : int64_t {
-  kLoss, kEnergyData, kEnergySamples, kChainGradNorm, kSamplesAbsMax, kDataAbsMax, kAcceptRate,  // averaged
+  kLoss, kEnergyData, kEnergySamples, kChainGradNorm, kSamplesAbsMax, kDataAbsMax, kAcceptRate,  // averaged (maxima: max)
   kParamGradNorm, kGradClipped, kStepStats
 };
 

@@ -16,6 +16,7 @@
 #include "io/progress_line.h"
 #include "trainer/divergence.h"
 #include "trainer/gradient_averager.h"
+#include "trainer/longrun_check.h"
 #include "trainer/replica_sync.h"
 #include "trainer/sample_gather.h"
 #include "config/config_loader.h"
@@ -124,7 +125,8 @@ TrainingSummary Trainer::run() {
   const Shard shard = plan.shard();
   GradientHook hook;
   if (world > 1)
-    hook = GradientAverager(comm_, static_cast<double>(shard.count) / static_cast<double>(plan.global_batch()));
+    hook = GradientAverager(comm_, static_cast<double>(shard.count) / static_cast<double>(plan.global_batch()),
+                            {kSamplesAbsMax, kDataAbsMax});
   TrainStep step(*energy_, optimizer, sampler, parse_init_kind(config_.sampler.init), hook,
                  StepOptions{train.energy_l2, train.grad_clip});
   // Chains: per-rank streams from (seed, rank), or one stream keyed to the global index.
@@ -316,6 +318,15 @@ TrainingSummary Trainer::run() {
       EvaluationRecord record = evaluate_(done);
       averaged.reset();
       if (writer) writer->submit([outputs = outputs_, record = std::move(record)] { outputs->record_evaluation(record); });
+    }
+    // Collective too, and skipped when stopping, like the evaluation (trainer/longrun_check.h).
+    if (train.longrun_every > 0 && done % train.longrun_every == 0 && summary.stop_signal == 0) {
+      std::unique_ptr<ParametersSwappedIn> averaged;
+      if (ema) averaged = std::make_unique<ParametersSwappedIn>(ema->targets(), ema->tensors());
+      const LongrunRow row = longrun_check(*energy_, config_, data_.example_shape(), observed, done, device_, comm_);
+      averaged.reset();
+      if (rank == 0) log_line(0, describe_longrun(row));
+      if (writer) writer->submit([outputs = outputs_, row] { outputs->record_longrun(row); });
     }
     if (timer_) {
       timer_->mark(Phase::Checkpoint);

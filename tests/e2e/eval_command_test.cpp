@@ -75,6 +75,13 @@ TEST_F(EvalCommand, FrechetDistanceOfUniformToRingsMatchesTheClosedForm) {
   EXPECT_NE(result.output.find("features_sha1: "), std::string::npos) << result.output;
   // Uniform samples split evenly by the sign of x_0, each confidently: IS close to 2.
   EXPECT_NEAR(value_after(result.output, "inception_score"), 2.0, 0.1) << result.output;
+  // Out of range: max(|x_0|, |x_1|) > 1.1 m, m the largest |coordinate| of the rings' first
+  // 10,000 points (radius 0.75 + noise 0.02 at an angle near an axis: 0.78-0.85), so a share
+  // 1 - (1.1 m)^2 of the uniform samples: 12.6-26.4%, i.e. 2520-5280 of 20000 (measured: 4482).
+  const double outside = value_after(result.output, "samples_outside_data_range");
+  EXPECT_GT(outside, 2520) << result.output;
+  EXPECT_LT(outside, 5280) << result.output;
+  EXPECT_NE(result.output.find("samples scored leave the data's range"), std::string::npos) << result.output;
   std::ifstream written(dir_.file("e.yaml"));
   EXPECT_TRUE(written.good());
 }

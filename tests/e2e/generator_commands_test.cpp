@@ -48,6 +48,15 @@ TEST_F(GeneratorCommands, SampleWritesTheRequestedCount) {
   EXPECT_NE(missing.output.find("has snapshots at iterations 100, 200"), std::string::npos) << missing.output;
 }
 
+TEST_F(GeneratorCommands, SampleWarnsWhenItsSamplesLeaveTheDataRange) {
+  // Noise 3 per step for K = 40 steps scatters the chains far beyond the rings (|x| <= 0.81).
+  const auto result = test::run_srm_dist("sample " + run_dir() + " -n 64 --set sampler.noise=3 -o " + out("wild"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("of 64 samples written leave the data's range"), std::string::npos) << result.output;
+  const auto x = read_dataset(out("wild") + ".h5", "images");
+  EXPECT_GT(x.abs().max().item<double>(), 5.0);  // the warning is about real values
+}
+
 TEST_F(GeneratorCommands, SampleOnTwoRanksFillsEveryRowWithDistinctChains) {
   const auto result = test::run_command(std::string(SRM_MPIRUN) + " -np 2 " + SRM_DIST_BINARY + " sample " +
                                         run_dir() + " -n 100 --set train.batch_size=40 -o " + out("s2"));

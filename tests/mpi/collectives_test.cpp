@@ -4,6 +4,7 @@
 
 #include "comm/mpi_communicator.h"
 #include "data/batch_plan.h"
+#include "trainer/gradient_averager.h"
 #include "trainer/sample_gather.h"
 #include "mpi/mpi_test_session.h"
 
@@ -36,6 +37,22 @@ TEST(MpiCollectives, MaxAndBroadcastFromEveryRoot) {
   }
   EXPECT_THROW(comm.broadcast(m, w), CommError);
   comm.barrier();
+}
+
+TEST(MpiCollectives, GradientAveragerTakesTheMaximaOverRanksAndAveragesTheRest) {
+  MpiCommunicator comm(test::mpi_session());
+  const int w = comm.world_size(), r = comm.rank();
+  // Equal shards (weight 1 / w); rank r's statistics are {r + 1, 10 (r + 1), -r}, entries 1 and 2
+  // maxima: the averaged entry is (w + 1) / 2, the maxima 10 w and 0 (exact in fp32).
+  auto p = torch::full({3}, static_cast<float>(r)).requires_grad_();
+  p.mutable_grad() = torch::full({3}, static_cast<float>(r));
+  std::vector<at::Tensor> parameters{p};
+  auto stats = torch::tensor({static_cast<float>(r + 1), 10.0f * (r + 1), -static_cast<float>(r)});
+  GradientAverager(comm, 1.0 / w, {1, 2})(parameters, stats);
+  EXPECT_FLOAT_EQ(stats[0].item<float>(), (w + 1) / 2.0f);
+  EXPECT_EQ(stats[1].item<float>(), 10.0f * w);
+  EXPECT_EQ(stats[2].item<float>(), 0.0f);
+  EXPECT_TRUE(torch::allclose(p.grad(), torch::full({3}, (w - 1) / 2.0f)));
 }
 
 TEST(MpiCollectives, RejectsCudaOrStridedTensors) {

@@ -38,4 +38,12 @@ class NanEnergy : public EnergyNet {
   torch::Tensor a_;
 };
 
+// f(x) = -|x|^2 / (2 var): the Gaussian N(0, var I) on flat (B, d) inputs.
+class IsotropicGaussian : public EnergyNet {
+ public:
+  explicit IsotropicGaussian(double var) : var_(var) {}
+  torch::Tensor forward(const torch::Tensor& x) override { return -x.pow(2).sum(1) / (2 * var_); }
+  double var_;
+};
+
 }  // namespace srm::test
