@@ -127,6 +127,13 @@ void print_archive_summary(const std::string& path) {
     for (const auto& e : evaluations)
       fmt::print("  iteration {}: FID {:.4g}, KID {:.4g} +- {:.2g} (N = {})\n", e.iteration, e.fid, e.kid, e.kid_std, e.n);
   }
+  const auto longruns = archive_read_longruns(path);
+  if (!longruns.empty()) {
+    fmt::print("long-run checks (/longrun): {}\n", longruns.size());
+    for (const auto& l : longruns)
+      fmt::print("  iteration {}: f data {:.4g}, after K {:.4g}, after K + {} {:.4g}{}\n", l.iteration, l.data_energy,
+                 l.short_run_energy, l.steps, l.long_run_energy, oversaturated(l) ? " (above the data's)" : "");
+  }
   print_checkpoint_folder(run_dir);
   fmt::print("config:\n{}", indented(archive_string_attribute(path, "config")));
 }

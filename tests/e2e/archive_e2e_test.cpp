@@ -157,7 +157,8 @@ print("seen", " ".join(f"{n}:{it}" for n, it in seen))
 TEST(ArchiveEndToEnd, InspectSummarisesAndExports) {
   test::TempDir dir;
   const std::string run_dir = dir.file("run");
-  ASSERT_EQ(test::run_srm_dist(rings_run(run_dir, 120)).exit_code, 0);
+  ASSERT_EQ(test::run_srm_dist(rings_run(run_dir, 120) + " --set train.longrun_every=60 --set train.longrun_steps=20")
+                .exit_code, 0);
   const auto summary = test::run_srm_dist("inspect " + run_dir + "/archive.h5");
   ASSERT_EQ(summary.exit_code, 0) << summary.output;
   for (const std::string& expected :
@@ -166,7 +167,8 @@ TEST(ArchiveEndToEnd, InspectSummarisesAndExports) {
         std::string("sample batches: 2 of 256 samples, at iterations 100, 120"),
         std::string("parameter snapshots: 50, 100, 120"),
         std::string("ckpt_00000120.h5"), std::string("iteration 120, 1 ranks, intact  [latest]"),
-        std::string("      dataset: rings")})
+        std::string("      dataset: rings"), std::string("long-run checks (/longrun): 2\n  iteration 60: f data "),
+        std::string("after K + 20 ")})
     EXPECT_NE(summary.output.find(expected), std::string::npos) << "missing: " << expected << "\n" << summary.output;
 
   const auto exported = test::run_srm_dist("inspect " + run_dir + "/archive.h5 --export-batch 0 --png " +
