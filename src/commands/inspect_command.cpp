@@ -130,9 +130,11 @@ void print_archive_summary(const std::string& path) {
   const auto longruns = archive_read_longruns(path);
   if (!longruns.empty()) {
     fmt::print("long-run checks (/longrun): {}\n", longruns.size());
-    for (const auto& l : longruns)
+    for (const auto& l : longruns) {
+      const char* verdict = diverged(l) ? " (diverged)" : oversaturated(l) ? " (above the data's)" : "";
       fmt::print("  iteration {}: f data {:.4g}, after K {:.4g}, after K + {} {:.4g}{}\n", l.iteration, l.data_energy,
-                 l.short_run_energy, l.steps, l.long_run_energy, oversaturated(l) ? " (above the data's)" : "");
+                 l.short_run_energy, l.steps, l.long_run_energy, verdict);
+    }
   }
   print_checkpoint_folder(run_dir);
   fmt::print("config:\n{}", indented(archive_string_attribute(path, "config")));

@@ -7,6 +7,7 @@
 
 #include <hdf5.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +23,15 @@ struct LongrunRow {
   double long_run_grad_norm = 0;  // mean ||df/dx||_2 there
   double long_run_abs_max = 0;    // max |x| there
 };
+
+// Whether the check's chains or energies went non-finite (the energy has no finite long-run
+// behaviour: read it as the worst outcome, never as "stays at or below the data's").
+inline bool diverged(const LongrunRow& row) {
+  for (const double value : {row.data_energy, row.short_run_energy, row.long_run_energy, row.long_run_grad_norm,
+                             row.long_run_abs_max})
+    if (!std::isfinite(value)) return true;
+  return false;
+}
 
 // Whether the long-run energy rises above the data's: the anatomy paper's oversaturation sign.
 inline bool oversaturated(const LongrunRow& row) { return row.long_run_energy > row.data_energy; }

@@ -3,6 +3,8 @@
 
 #include <ATen/ATen.h>
 
+#include <limits>
+
 namespace srm {
 
 void GradientAverager::operator()(std::vector<at::Tensor>& parameters, at::Tensor& stats) const {
@@ -13,10 +15,10 @@ void GradientAverager::operator()(std::vector<at::Tensor>& parameters, at::Tenso
     pieces.push_back(p.grad().reshape({-1}).to(at::kFloat));
   }
   pieces.push_back(stats.reshape({-1}).to(at::kFloat));
-  at::Tensor maxima, positions;
-  if (!max_positions_.empty()) {
-    positions = at::tensor(max_positions_, at::kLong).to(stats.device());
-    maxima = stats.reshape({-1}).index_select(0, positions).to(at::kFloat).contiguous();
+  at::Tensor maxima;
+  if (maxima_.count > 0) {
+    const double inf = std::numeric_limits<double>::infinity();
+    maxima = stats.reshape({-1}).narrow(0, maxima_.first, maxima_.count).to(at::kFloat).nan_to_num(inf, inf, -inf);
     comm_.all_reduce(maxima, ReduceOp::Max);
   }
   at::Tensor flat = at::cat(pieces).mul_(weight_);
@@ -28,7 +30,7 @@ void GradientAverager::operator()(std::vector<at::Tensor>& parameters, at::Tenso
     offset += n;
   }
   stats.copy_(flat.narrow(0, offset, stats.numel()).view_as(stats));
-  if (maxima.defined()) stats.view({-1}).index_copy_(0, positions, maxima.to(stats.scalar_type()));
+  if (maxima.defined()) stats.view({-1}).narrow(0, maxima_.first, maxima_.count).copy_(maxima);
 }
 
 }  // namespace srm

@@ -8,26 +8,35 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "comm/communicator.h"
 
 namespace srm {
 
+// The statistics that are maxima: entries first .. first + count - 1 of the flat stats.
+struct MaximaRange {
+  int64_t first = 0;
+  int64_t count = 0;
+};
+
 class GradientAverager {
  public:
-  // weight = m_r / M for this rank; max_positions: the entries of the statistics that are maxima.
-  GradientAverager(Communicator& comm, double weight, std::vector<int64_t> max_positions = {})
-      : comm_(comm), weight_(weight), max_positions_(std::move(max_positions)) {}
+  // weight = m_r / M for this rank.
+  GradientAverager(Communicator& comm, double weight, MaximaRange maxima = {})
+      : comm_(comm), weight_(weight), maxima_(maxima) {}
 
-  // In place: parameters' .grad and stats become their global-batch averages (the max_positions
-  // of stats: their maxima over the ranks).
+  // In place: parameters' .grad and stats become their global-batch averages (the maxima range
+  // of stats: their maxima over the ranks; a NaN there becomes +inf first, so that a rank whose
+  // samples went NaN makes every rank see a non-finite maximum, whatever order MPI_MAX or NCCL
+  // compares in).
   void operator()(std::vector<at::Tensor>& parameters, at::Tensor& stats) const;
 
  private:
   Communicator& comm_;
   double weight_;
-  std::vector<int64_t> max_positions_;
+  MaximaRange maxima_;
 };
 
 }  // namespace srm

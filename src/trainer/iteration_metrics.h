@@ -17,7 +17,7 @@ struct IterationMetrics {
   double lr = 0;
   double data_noise = 0;
   double seconds = 0;            // wall time of this iteration
-  double samples_abs_max = 0;    // max |x-| over the batch (mean over ranks of each rank's max)
+  double samples_abs_max = 0;    // max |x-| over the global batch (a Max all-reduce over the ranks)
   double grad_clipped = 0;       // 1 when train.grad_clip scaled this iteration's gradient down
   double accept_rate = 1;        // MALA / HMC: accepted proposals / proposals (1 for unadjusted samplers)
 };

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <cmath>
+#include <limits>
+
 #include "sampler/initial_distribution.h"
 #include "sampler/langevin.h"
 #include "sampler/noise_stream.h"
@@ -55,6 +58,8 @@ LongrunRow longrun_check(EnergyNet& energy, const Config& config, const std::vec
     abs_max = x.abs().max().item<double>();
   }
   at::Tensor reduced = at::tensor(sums, at::kDouble).to(comm.device());
+  // NaN -> +inf: MPI_MAX and NCCL compare with >, so a NaN could lose to another rank's value.
+  if (std::isnan(abs_max)) abs_max = std::numeric_limits<double>::infinity();
   at::Tensor largest = at::tensor({abs_max}, at::kDouble).to(comm.device());
   if (world > 1) {
     comm.all_reduce(reduced, ReduceOp::Sum);
@@ -79,8 +84,10 @@ std::string describe_longrun(const LongrunRow& row) {
                      "data: {:+.4g}; |df/dx| {:.3g}, max |x| {:.3g}): {}",
                      row.iteration, row.chains, row.steps, row.long_run_energy, row.short_run_energy, row.data_energy,
                      row.long_run_grad_norm, row.long_run_abs_max,
-                     oversaturated(row) ? "rises above the data's (oversaturation: not a valid density of the data)"
-                                        : "stays at or below the data's");
+                     diverged(row)        ? "diverged (non-finite energies or chains: the energy has no finite long-run "
+                                            "behaviour; lower sampler.step_size or add train.energy_l2)"
+                     : oversaturated(row) ? "rises above the data's (oversaturation: not a valid density of the data)"
+                                          : "stays at or below the data's");
 }
 
 }  // namespace srm

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "comm/mpi_communicator.h"
 #include "data/batch_plan.h"
 #include "trainer/gradient_averager.h"
@@ -48,11 +50,27 @@ TEST(MpiCollectives, GradientAveragerTakesTheMaximaOverRanksAndAveragesTheRest) 
   p.mutable_grad() = torch::full({3}, static_cast<float>(r));
   std::vector<at::Tensor> parameters{p};
   auto stats = torch::tensor({static_cast<float>(r + 1), 10.0f * (r + 1), -static_cast<float>(r)});
-  GradientAverager(comm, 1.0 / w, {1, 2})(parameters, stats);
+  GradientAverager(comm, 1.0 / w, MaximaRange{1, 2})(parameters, stats);
   EXPECT_FLOAT_EQ(stats[0].item<float>(), (w + 1) / 2.0f);
   EXPECT_EQ(stats[1].item<float>(), 10.0f * w);
   EXPECT_EQ(stats[2].item<float>(), 0.0f);
   EXPECT_TRUE(torch::allclose(p.grad(), torch::full({3}, (w - 1) / 2.0f)));
+}
+
+TEST(MpiCollectives, ANaNMaximumOnAnyRankIsNonFiniteOnEveryRank) {
+  // MPI_MAX and NCCL's max compare with >, so a NaN may lose to a finite value depending on the
+  // order the ranks are combined in: a rank whose samples went NaN must still stop every rank.
+  MpiCommunicator comm(test::mpi_session());
+  const int w = comm.world_size(), r = comm.rank();
+  for (const int poisoned : {0, w - 1}) {
+    auto p = torch::zeros({2}).requires_grad_();
+    p.mutable_grad() = torch::zeros({2});
+    std::vector<at::Tensor> parameters{p};
+    auto stats = torch::tensor({1.0, r == poisoned ? std::nan("") : 2.0}, torch::kDouble);
+    GradientAverager(comm, 1.0 / w, MaximaRange{1, 1})(parameters, stats);
+    EXPECT_FALSE(std::isfinite(stats[1].item<double>())) << "NaN on rank " << poisoned << ", seen on rank " << r;
+    EXPECT_DOUBLE_EQ(stats[0].item<double>(), 1.0);
+  }
 }
 
 TEST(MpiCollectives, RejectsCudaOrStridedTensors) {
