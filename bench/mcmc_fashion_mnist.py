@@ -9,13 +9,12 @@ seconds per iteration and whether the run diverged. Prints a Markdown table.
     python3 bench/mcmc_fashion_mnist.py --reference RUN/eval_cache/reference_XXXX.npz [--seeds 1 2] [-n 500]
 """
 import argparse
-import csv
 import os
 import re
-import subprocess
-import time
 
 import numpy as np
+
+import fm_runs
 
 METHODS = {  # name: --set overrides on the config (K = 40 Langevin steps of step 1, noise 0.01)
     "langevin (paper)": [],
@@ -29,11 +28,6 @@ METHODS = {  # name: --set overrides on the config (K = 40 Langevin steps of ste
     "hmc (K 8, L 4, eps 0.01)": ["sampler.method=hmc", "sampler.steps=8", "sampler.hmc_leapfrog=4",
                                  "sampler.step_size=0.01"],
 }
-
-
-def value(text, key):
-    m = re.search(r"^" + key + r": (\S+)", text, re.M)
-    return float(m.group(1)) if m else float("nan")
 
 
 def main():
@@ -55,29 +49,18 @@ def main():
         for seed in a.seeds:
             tag = re.sub(r"[^a-z0-9]+", "_", name.split(" (")[0]) + f"_s{seed}"
             run = os.path.join(a.out, tag)
-            cmd = [binary, "--config", config, "--set", f"output.dir={run}", "--set", "output.overwrite=true",
-                   "--set", f"train.seed={seed}"]
-            for s in sets:
-                cmd += ["--set", s]
-            start = time.time()
-            trained = subprocess.run(cmd, capture_output=True, text=True)
-            row = {"method": name, "seed": seed, "seconds": time.time() - start, "exit": trained.returncode}
-            if trained.returncode != 0:
-                row["error"] = (trained.stderr.strip().splitlines() or ["?"])[-1][:160]
+            row = {"method": name, "seed": seed, **fm_runs.train(binary, config, run, seed, sets)}
+            if row["exit"] != 0:
                 rows.append(row)
                 print(row, flush=True)
                 continue
-            with open(os.path.join(run, "metrics.csv")) as f:
-                metrics = list(csv.DictReader(f))
-            row["accept"] = np.mean([float(m["accept_rate"]) for m in metrics])
-            row["per_iteration"] = np.median([float(m["seconds"]) for m in metrics])
+            m = fm_runs.metrics(run)
+            row["accept"] = np.mean(m["accept_rate"])
+            row["per_iteration"] = np.median(m["seconds"])
             # Samples from p0 through the run's own sampler (a data or buffer start has no fresh
             # chain: eval draws those from uniform noise, as `sample` does).
-            init = ["--set", "sampler.init=uniform"] if "sampler.init=data" in sets or "sampler.init=persistent" in sets else []
-            ev = subprocess.run([binary, "eval", run, "-n", str(a.n), "--reference", os.path.abspath(a.reference),
-                                 "-o", os.path.join(run, "eval")] + init, capture_output=True, text=True)
-            row["fid"], row["kid"], row["kid_std"] = value(ev.stdout, "fid"), value(ev.stdout, "kid"), value(ev.stdout, "kid_std")
-            row["outside"] = value(ev.stdout, "samples_outside_data_range")
+            init = ["sampler.init=uniform"] if "sampler.init=data" in sets or "sampler.init=persistent" in sets else []
+            row.update(fm_runs.evaluate(binary, run, a.n, a.reference, init))
             rows.append(row)
             print(row, flush=True)
     print(f"\n| method | seed | training wall time | s / iteration (median) | mean acceptance | FID (N = {a.n}) | "

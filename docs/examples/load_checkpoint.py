@@ -9,6 +9,7 @@ stored tensors' shapes and the config's leaky_slope, so it needs no srm-dist cod
 energies are nn.Sequential stacks whose indices give the parameter names ("net.0.weight", ...).
 """
 import argparse
+import os
 import re
 
 import h5py
@@ -120,16 +121,21 @@ def main():
             print(f"newest sample batch: iteration {it}, shape {x.shape}, range [{x.min():.3f}, {x.max():.3f}]")
             with torch.no_grad():
                 print("mean f(x-) of that batch:", energy(torch.from_numpy(x)).mean().item())
-            try:  # show it, when matplotlib is installed
+            try:  # show it next to the archive, when matplotlib is installed
+                import matplotlib
+                matplotlib.use("Agg")
                 import matplotlib.pyplot as plt
                 if x.ndim == 2:
                     plt.scatter(x[:, 0], x[:, 1], s=2)
-                else:
-                    grid = np.concatenate([np.concatenate(list(x[r * 8:(r + 1) * 8].transpose(0, 2, 3, 1)), 1)
-                                           for r in range(min(8, len(x) // 8))], 0)
+                else:  # up to 8 x 8 images, however few the batch holds
+                    cols = min(8, len(x))
+                    rows = min(8, len(x) // cols)
+                    grid = np.concatenate([np.concatenate(list(x[r * cols:(r + 1) * cols].transpose(0, 2, 3, 1)), 1)
+                                           for r in range(rows)], 0)
                     plt.imshow((grid.squeeze() + 1) / 2, cmap="gray")
-                plt.savefig("samples.png")
-                print("wrote samples.png")
+                png = os.path.join(os.path.dirname(os.path.abspath(archive)), "samples_from_python.png")
+                plt.savefig(png)
+                print(f"wrote {png}")
             except ImportError:
                 pass
 

@@ -1,0 +1,49 @@
+"""Train-and-score steps shared by the Fashion-MNIST benches (mcmc_fashion_mnist.py,
+paper_tables.py): one srm-dist training run of a config with --set overrides, the summaries of
+its metrics.csv, and `srm-dist eval` of N samples against a reference .npz with features (a
+run's eval_cache file of the first 2,000 test images, so KID is defined)."""
+import csv
+import os
+import re
+import subprocess
+import time
+
+import numpy as np
+
+
+def train(binary, config, run, seed, sets):
+    """Trains config into run with train.seed = seed and the --set overrides in sets. Returns
+    {"seconds", "exit"} and, when the run failed, "error" (the last line of its stderr)."""
+    cmd = [binary, "--config", config, "--set", f"output.dir={run}", "--set", "output.overwrite=true",
+           "--set", f"train.seed={seed}"]
+    for s in sets:
+        cmd += ["--set", s]
+    start = time.time()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    row = {"seconds": time.time() - start, "exit": done.returncode}
+    if done.returncode != 0:
+        row["error"] = (done.stderr.strip().splitlines() or ["?"])[-1][:160]
+    return row
+
+
+def metrics(run):
+    """The run's metrics.csv as a dict of numpy columns."""
+    with open(os.path.join(run, "metrics.csv")) as f:
+        rows = list(csv.DictReader(f))
+    return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]}
+
+
+def _value(text, key):
+    m = re.search(r"^" + key + r": (\S+)", text, re.M)
+    return float(m.group(1)) if m else float("nan")
+
+
+def evaluate(binary, run, n, reference, extra_sets=()):
+    """`srm-dist eval RUN -n N --reference REF` (samples from p0 through the run's own sampler,
+    EMA weights when the run has them): {"fid", "kid", "kid_std", "outside"}."""
+    cmd = [binary, "eval", run, "-n", str(n), "--reference", os.path.abspath(reference), "-o", os.path.join(run, "eval")]
+    for s in extra_sets:
+        cmd += ["--set", s]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    return {"fid": _value(out, "fid"), "kid": _value(out, "kid"), "kid_std": _value(out, "kid_std"),
+            "outside": _value(out, "samples_outside_data_range")}
