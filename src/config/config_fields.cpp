@@ -199,7 +199,8 @@ std::vector<ConfigField> config_fields(Config& c) {
               "iterations between long-run checks: chains run longrun_steps beyond K and their energy is compared "
               "with the data's (0 = off)"),
       numeric("train.longrun_steps", &c.train.longrun_steps, 1, big, "long-run check: sampler steps beyond K"),
-      numeric("train.longrun_chains", &c.train.longrun_chains, 1, 1e7, "long-run check: chains, over all ranks"),
+      numeric("train.longrun_chains", &c.train.longrun_chains, 1, 1e5,
+              "long-run check: chains, over all ranks (each rank runs its share as one batch)"),
 
       text("output.dir", &c.output.dir, {}, "run directory (empty: runs/<dataset>-<UTC date-time>)"),
       numeric("output.log_every", &c.output.log_every, 1, big, "iterations between progress lines"),

@@ -38,16 +38,12 @@ void append_evaluation(hid_t file, const EvaluationRecord& record) {
 }
 
 std::vector<EvaluationRow> read_evaluation_rows(hid_t file) {
-  std::vector<EvaluationRow> rows(static_cast<size_t>(table_rows(file, kTable)));
-  if (!rows.empty()) read_table(file, kTable, row_type().get(), rows.data());
-  return rows;
+  return read_table_rows<EvaluationRow>(file, kTable, row_type().get());
 }
 
 void trim_evaluation_rows(hid_t file, int64_t iteration) {
-  const auto rows = read_evaluation_rows(file);
-  hsize_t kept = 0;
-  while (kept < rows.size() && rows[kept].iteration <= iteration) ++kept;
-  shrink_rows(file, kTable, kept);
+  keep_leading_rows(file, kTable, read_evaluation_rows(file),
+                    [iteration](const EvaluationRow& row) { return row.iteration <= iteration; });
 }
 
 }  // namespace srm

@@ -26,4 +26,21 @@ void read_table(hid_t file, const std::string& name, hid_t memory_type, void* ou
 // shorter): the archive's rows after a resume point are dropped this way.
 void shrink_rows(hid_t file, const std::string& name, hsize_t rows);
 
+// All rows of the compound table `name` as Row structs ({} when it is absent).
+template <typename Row>
+std::vector<Row> read_table_rows(hid_t file, const std::string& name, hid_t memory_type) {
+  std::vector<Row> rows(static_cast<size_t>(table_rows(file, name)));
+  if (!rows.empty()) read_table(file, name, memory_type, rows.data());
+  return rows;
+}
+
+// Keeps the leading rows of table `name` (read as `rows`) for which keep(row) holds, dropping
+// the first row that fails and all after it.
+template <typename Row, typename Keep>
+void keep_leading_rows(hid_t file, const std::string& name, const std::vector<Row>& rows, Keep keep) {
+  hsize_t kept = 0;
+  while (kept < rows.size() && keep(rows[kept])) ++kept;
+  shrink_rows(file, name, kept);
+}
+
 }  // namespace srm

@@ -34,16 +34,12 @@ void append_longrun(hid_t file, const LongrunRow& row) {
 }
 
 std::vector<LongrunRow> read_longrun_rows(hid_t file) {
-  std::vector<LongrunRow> rows(static_cast<size_t>(table_rows(file, kTable)));
-  if (!rows.empty()) read_table(file, kTable, row_type().get(), rows.data());
-  return rows;
+  return read_table_rows<LongrunRow>(file, kTable, row_type().get());
 }
 
 void trim_longrun_rows(hid_t file, int64_t iteration) {
-  const auto rows = read_longrun_rows(file);
-  hsize_t kept = 0;
-  while (kept < rows.size() && rows[kept].iteration <= iteration) ++kept;
-  shrink_rows(file, kTable, kept);
+  keep_leading_rows(file, kTable, read_longrun_rows(file),
+                    [iteration](const LongrunRow& row) { return row.iteration <= iteration; });
 }
 
 }  // namespace srm

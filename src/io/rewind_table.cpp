@@ -50,17 +50,14 @@ void append_rewind(hid_t file, const RewindRow& row) {
 }
 
 std::vector<RewindRow> read_rewind_rows(hid_t file) {
-  std::vector<RewindRow> rows(static_cast<size_t>(table_rows(file, kTable)));
-  if (!rows.empty()) read_table(file, kTable, row_type().get(), rows.data());
+  auto rows = read_table_rows<RewindRow>(file, kTable, row_type().get());
   for (auto& row : rows) row.cause[sizeof(row.cause) - 1] = '\0';
   return rows;
 }
 
 void trim_rewind_rows(hid_t file, int64_t iteration) {
-  const auto rows = read_rewind_rows(file);
-  hsize_t kept = 0;
-  while (kept < rows.size() && rows[kept].rewound_to < iteration) ++kept;
-  shrink_rows(file, kTable, kept);
+  keep_leading_rows(file, kTable, read_rewind_rows(file),
+                    [iteration](const RewindRow& row) { return row.rewound_to < iteration; });
 }
 
 }  // namespace srm

@@ -238,6 +238,10 @@ TrainingSummary Trainer::run() {
   };
   std::unique_ptr<BatchPrefetcher> batches = prefetch_from(first);
   std::vector<at::Tensor> ema_tensors;  // for the replica checksum
+  // The EMA weights in the network's parameters until the returned guard goes (none without EMA).
+  const auto ema_swapped_in = [&ema]() -> std::unique_ptr<ParametersSwappedIn> {
+    return ema ? std::make_unique<ParametersSwappedIn>(ema->targets(), ema->tensors()) : nullptr;
+  };
 
   std::unique_ptr<ProgressLine> progress;
   if (progress_) progress = std::make_unique<ProgressLine>("train", first, train.iterations, out.log_every, progress_);
@@ -313,16 +317,14 @@ TrainingSummary Trainer::run() {
     if (checkpoint) checkpoint_at(done);  // collective: every rank takes part
     // Collective too; skipped when the job is stopping (a preemption's grace period is short).
     if (evaluate_ && evaluate_every_ > 0 && done % evaluate_every_ == 0 && summary.stop_signal == 0) {
-      std::unique_ptr<ParametersSwappedIn> averaged;  // samples come from the EMA weights when the run has them
-      if (ema) averaged = std::make_unique<ParametersSwappedIn>(ema->targets(), ema->tensors());
+      auto averaged = ema_swapped_in();  // samples come from the EMA weights when the run has them
       EvaluationRecord record = evaluate_(done);
       averaged.reset();
       if (writer) writer->submit([outputs = outputs_, record = std::move(record)] { outputs->record_evaluation(record); });
     }
     // Collective too, and skipped when stopping, like the evaluation (trainer/longrun_check.h).
     if (train.longrun_every > 0 && done % train.longrun_every == 0 && summary.stop_signal == 0) {
-      std::unique_ptr<ParametersSwappedIn> averaged;
-      if (ema) averaged = std::make_unique<ParametersSwappedIn>(ema->targets(), ema->tensors());
+      auto averaged = ema_swapped_in();
       const LongrunRow row = longrun_check(*energy_, config_, data_.example_shape(), observed, done, device_, comm_);
       averaged.reset();
       if (rank == 0) log_line(0, describe_longrun(row));
