@@ -27,10 +27,10 @@ def train(binary, config, run, seed, sets):
 
 
 def metrics(run):
-    """The run's metrics.csv as a dict of numpy columns."""
+    """The run's metrics.csv as a dict of numpy columns ({} when it has no rows)."""
     with open(os.path.join(run, "metrics.csv")) as f:
         rows = list(csv.DictReader(f))
-    return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]}
+    return {key: np.array([float(r[key]) for r in rows]) for key in (rows[0] if rows else [])}
 
 
 def _value(text, key):
@@ -40,10 +40,15 @@ def _value(text, key):
 
 def evaluate(binary, run, n, reference, extra_sets=()):
     """`srm-dist eval RUN -n N --reference REF` (samples from p0 through the run's own sampler,
-    EMA weights when the run has them): {"fid", "kid", "kid_std", "outside"}."""
+    EMA weights when the run has them): {"fid", "kid", "kid_std", "outside", "eval_exit"} and,
+    when eval failed, "eval_error" (the last line of its stderr; the scores are then NaN)."""
     cmd = [binary, "eval", run, "-n", str(n), "--reference", os.path.abspath(reference), "-o", os.path.join(run, "eval")]
     for s in extra_sets:
         cmd += ["--set", s]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
-    return {"fid": _value(out, "fid"), "kid": _value(out, "kid"), "kid_std": _value(out, "kid_std"),
-            "outside": _value(out, "samples_outside_data_range")}
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    out = done.stdout
+    scores = {"fid": _value(out, "fid"), "kid": _value(out, "kid"), "kid_std": _value(out, "kid_std"),
+              "outside": _value(out, "samples_outside_data_range"), "eval_exit": done.returncode}
+    if done.returncode != 0:
+        scores["eval_error"] = (done.stderr.strip().splitlines() or ["?"])[-1][:160]
+    return scores

@@ -55,8 +55,8 @@ def main():
                 print(row, flush=True)
                 continue
             m = fm_runs.metrics(run)
-            row["accept"] = np.mean(m["accept_rate"])
-            row["per_iteration"] = np.median(m["seconds"])
+            row["accept"] = np.mean(m.get("accept_rate", np.nan))
+            row["per_iteration"] = np.median(m.get("seconds", np.nan))
             # Samples from p0 through the run's own sampler (a data or buffer start has no fresh
             # chain: eval draws those from uniform noise, as `sample` does).
             init = ["sampler.init=uniform"] if "sampler.init=data" in sets or "sampler.init=persistent" in sets else []

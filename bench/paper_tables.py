@@ -8,7 +8,8 @@ configs/fashion_mnist.yaml trained over a grid, every cell on each seed, scored 
               (0.15, 0.1, 0.05, 0.04): FID should fall and ||df/dx|| fall as K rises.
   --table 3a  sigma in {0.10, 0.06, 0.03} at the config's K: FID should fall with sigma.
 
-Each finished cell leaves RUN/cell.json and is reused by a later call (--fresh to retrain).
+Each finished cell leaves RUN/cell.json and is reused by a later call with the same config,
+overrides, N and reference (--fresh to retrain); a failed cell is tried again.
 Prints a Markdown table and draws a PNG (--plot).
 
     python3 bench/paper_tables.py --table 2 --reference RUN/eval_cache/reference_XXXX.npz \\
@@ -38,19 +39,25 @@ TABLES = {  # name: (axis label, [(value, --set overrides)])
 
 
 def cell(a, binary, config, value, sets, seed):
-    """Trains and scores one cell, or reads the cell.json an earlier call left."""
+    """Trains and scores one cell, or reads the cell.json an earlier call left for the same
+    protocol. "ok" is false when training or eval failed (the row then says why)."""
     run = os.path.join(a.out, f"table{a.table}_{value:g}_s{seed}")
     saved = os.path.join(run, "cell.json")
+    protocol = {"config": config, "sets": sets, "n": a.n, "reference": os.path.abspath(a.reference)}
     if os.path.exists(saved) and not a.fresh:
         with open(saved) as f:
-            return json.load(f)
-    row = {"value": value, "seed": seed, **fm_runs.train(binary, config, run, seed, sets)}
-    if row["exit"] == 0:
-        m = fm_runs.metrics(run)
-        tail = len(m["iteration"]) // 6
+            row = json.load(f)
+        if row.get("protocol") == protocol and row.get("ok"):
+            return row
+    row = {"value": value, "seed": seed, "protocol": protocol, **fm_runs.train(binary, config, run, seed, sets)}
+    m = fm_runs.metrics(run) if row["exit"] == 0 else {}
+    if m:
+        tail = max(1, len(m["iteration"]) // 6)
         row["grad_norm"] = float(np.mean(m["chain_grad_norm"][-tail:]))
         row["per_iteration"] = float(np.median(m["seconds"]))
         row.update(fm_runs.evaluate(binary, run, a.n, a.reference))
+    row["ok"] = bool(m) and row.get("eval_exit") == 0
+    os.makedirs(run, exist_ok=True)
     with open(saved, "w") as f:
         json.dump(row, f)
     return row
@@ -73,10 +80,10 @@ def plot(a, label, rows):
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4))
     for ax, (key, title) in zip(axes, panels):
         for seed in a.seeds:
-            pts = [(r["value"], r[key]) for r in rows if r["seed"] == seed and r["exit"] == 0]
+            pts = [(r["value"], r[key]) for r in rows if r["seed"] == seed and r["ok"]]
             if pts:
                 ax.plot(*zip(*pts), "o", alpha=0.6, label=f"seed {seed}")
-        means = [np.mean([r[key] for r in rows if r["value"] == v and r["exit"] == 0] or [np.nan]) for v in values]
+        means = [np.mean([r[key] for r in rows if r["value"] == v and r["ok"]] or [np.nan]) for v in values]
         ax.plot(values, means, "-", color="black", label="mean")
         ax.set_xlabel(label)
         ax.set_title(title)
@@ -109,14 +116,16 @@ def main():
             rows.append(cell(a, binary, config, value, sets, seed))
             print(rows[-1], flush=True)
     print(f"\n| {label} | FID (N = {a.n}): mean (seeds) | KID: mean (seeds) | mean ‖∂f/∂x‖, last sixth | "
-          "s / iteration (median) | diverged |")
+          "s / iteration (median) | failed (training diverged or eval failed) |")
     print("| --- | --- | --- | --- | --- | --- |")
     for value, _ in grid:
         cells = [r for r in rows if r["value"] == value]
-        ok = [r for r in cells if r["exit"] == 0]
+        ok = [r for r in cells if r["ok"]]
+        why = "; ".join(f"seed {r['seed']}: {r.get('error') or r.get('eval_error') or 'no metrics'}"
+                        for r in cells if not r["ok"])
         print(f"| {value:g} | {spread([r['fid'] for r in ok])} | {spread([r['kid'] for r in ok])} | "
               f"{spread([r['grad_norm'] for r in ok])} | {spread([r['per_iteration'] for r in ok])} | "
-              f"{len(cells) - len(ok)} of {len(cells)} |")
+              f"{len(cells) - len(ok)} of {len(cells)}{': ' + why if why else ''} |")
     if a.plot:
         plot(a, label, rows)
 

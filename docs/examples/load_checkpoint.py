@@ -138,6 +138,8 @@ def main():
                 print(f"wrote {png}")
             except ImportError:
                 pass
+            except OSError as e:  # a read-only run directory: the numbers above still stand
+                print(f"could not write the sample picture: {e}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ void GradientAverager::operator()(std::vector<at::Tensor>& parameters, at::Tenso
   at::Tensor maxima;
   if (maxima_.count > 0) {
     const double inf = std::numeric_limits<double>::infinity();
-    maxima = stats.reshape({-1}).narrow(0, maxima_.first, maxima_.count).to(at::kFloat).nan_to_num(inf, inf, -inf);
+    maxima = stats.reshape({-1}).narrow(0, maxima_.first, maxima_.count).nan_to_num(inf, inf, -inf);
     comm_.all_reduce(maxima, ReduceOp::Max);
   }
   at::Tensor flat = at::cat(pieces).mul_(weight_);

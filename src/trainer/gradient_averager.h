@@ -1,9 +1,9 @@
 // Data-parallel gradient averaging: each rank's gradient is of the mean loss over its shard of
 // m_r examples; weighting it by m_r / M and summing over ranks gives the gradient of the mean
 // over the global batch of M (shards may differ by one example). Gradients and the step
-// statistics travel in ONE flat fp32 buffer; the statistics that are maxima (max |x-|, max |x|)
-// are taken over the ranks by a second, tiny Max all-reduce, so they are the global batch's
-// maxima, as one rank would see them, not a shard-weighted mean.
+// statistics travel in ONE flat fp32 buffer; the statistics that are maxima (max |x-|, max |x+|)
+// are taken over the ranks by a second, tiny Max all-reduce in the statistics' own dtype, so they
+// are the global batch's maxima, as one rank would see them, not a shard-weighted mean.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -19,6 +19,8 @@ namespace srm {
 struct MaximaRange {
   int64_t first = 0;
   int64_t count = 0;
+  // The entries first .. last, both included.
+  static MaximaRange between(int64_t first, int64_t last) { return {first, last - first + 1}; }
 };
 
 class GradientAverager {

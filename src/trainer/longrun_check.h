@@ -28,7 +28,8 @@ LongrunRow longrun_check(EnergyNet& energy, const Config& config, const std::vec
                          const at::Tensor& observed, int64_t iteration, const c10::Device& device,
                          Communicator& comm);
 
-// The log line of a check: the energies and whether the long-run one rises above the data's.
+// The log line of a check: the energies and the verdict: diverged (a non-finite field), rises
+// above the data's (oversaturation), or stays at or below it.
 std::string describe_longrun(const LongrunRow& row);
 
 }  // namespace srm

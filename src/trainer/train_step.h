@@ -29,6 +29,8 @@ enum StepStat : int64_t {
   kLoss, kEnergyData, kEnergySamples, kChainGradNorm, kSamplesAbsMax, kDataAbsMax, kAcceptRate,  // averaged (maxima: max)
   kParamGradNorm, kGradClipped, kStepStats
 };
+// The maxima among them are one contiguous range (GradientAverager reduces it with Max).
+static_assert(kDataAbsMax == kSamplesAbsMax + 1, "the step statistics that are maxima must be adjacent");
 
 struct StepResult {
   at::Tensor samples;  // x-, (B, ...)

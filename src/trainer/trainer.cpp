@@ -126,7 +126,7 @@ TrainingSummary Trainer::run() {
   GradientHook hook;
   if (world > 1)
     hook = GradientAverager(comm_, static_cast<double>(shard.count) / static_cast<double>(plan.global_batch()),
-                            MaximaRange{kSamplesAbsMax, kDataAbsMax - kSamplesAbsMax + 1});
+                            MaximaRange::between(kSamplesAbsMax, kDataAbsMax));
   TrainStep step(*energy_, optimizer, sampler, parse_init_kind(config_.sampler.init), hook,
                  StepOptions{train.energy_l2, train.grad_clip});
   // Chains: per-rank streams from (seed, rank), or one stream keyed to the global index.

@@ -1,8 +1,11 @@
 // The training-time long-run check over 2 and 3 ranks: the chains are split over the ranks and
 // every rank ends with the same row: the exact shard-weighted data energy, the chain count, and
-// the Gaussian's closed-form stationary energy within its statistical tolerance.
+// the Gaussian's closed-form stationary energy within its statistical tolerance; chains that go
+// NaN on one rank make every rank's row diverged.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <cmath>
 
 #include "comm/mpi_communicator.h"
 #include "mpi/mpi_test_session.h"
@@ -40,6 +43,26 @@ TEST(MultiRankLongrunCheck, ChainsAreSplitAndTheRowIsTheSameOnEveryRank) {
   auto largest = mine.clone();
   comm.all_reduce(largest, ReduceOp::Max);
   EXPECT_TRUE(torch::equal(mine, largest)) << "rank " << r;
+}
+
+TEST(MultiRankLongrunCheck, ChainsThatWentNaNOnOneRankMakeEveryRanksRowDiverged) {
+  // MPI_MAX compares with >, so one rank's NaN max |x| could lose to another's finite one: the
+  // check turns it into +inf first, and every rank's row says the chains left the finite range.
+  MpiCommunicator comm(test::mpi_session());
+  const int w = comm.world_size(), r = comm.rank();
+  Config config;
+  config.sampler.steps = 2;
+  config.train.longrun_chains = 3 * w;
+  config.train.longrun_steps = 3;
+  const auto observed = torch::zeros({2, 2});
+  for (const int poisoned : {0, w - 1}) {
+    test::IsotropicGaussian gaussian(0.25);
+    test::NanEnergy nan_energy;
+    EnergyNet& energy = r == poisoned ? static_cast<EnergyNet&>(nan_energy) : gaussian;
+    const LongrunRow row = longrun_check(energy, config, {2}, observed, 1, torch::kCPU, comm);
+    EXPECT_TRUE(diverged(row)) << "NaN on rank " << poisoned << ", seen on rank " << r;
+    EXPECT_FALSE(std::isfinite(row.long_run_abs_max)) << "NaN on rank " << poisoned << ", seen on rank " << r;
+  }
 }
 
 }  // namespace
