@@ -24,6 +24,9 @@
 namespace srm {
 namespace {
 
+// Below this MALA / HMC acceptance rate the long-run chains count as stuck at their start.
+constexpr double kStuckAcceptRate = 0.01;
+
 double mean_energy(EnergyNet& energy, const at::Tensor& x) {
   const torch::NoGradGuard no_grad;
   return energy.forward(x).to(at::kDouble).mean().item<double>();
@@ -124,16 +127,25 @@ int run_longrun_command(const CliArgs& args) {
   const double final_energy = energy_trace.back();
   const bool diverged = !std::isfinite(final_energy) || !std::isfinite(grad_trace.back());
   const bool oversaturated = !diverged && final_energy > data_energy;
+  const double accept_rate = accept_sum / static_cast<double>(std::max<int64_t>(steps, 1));
+  // MALA / HMC chains that rejected (nearly) every proposal still sit at their start: their energy
+  // says nothing about where the density puts its mass, above or below the data's.
+  const bool stuck = !diverged && settings.correction != Correction::None && accept_rate < kStuckAcceptRate;
   fmt::print("longrun:\n  source: \"{}\"\n  from: {}\n  chains: {}\n  steps: {}\n  sampler: {}\n", model.source, from, chains,
              steps, model.config.sampler.method);
   if (settings.correction != Correction::None)
-    fmt::print("  accept_rate: {:.4f}\n", accept_sum / static_cast<double>(std::max<int64_t>(steps, 1)));
+    fmt::print("  accept_rate: {:.4f}\n", accept_rate);
   fmt::print("  data_energy: {:.6g}   # mean f of {} training examples\n  trace:\n", data_energy, data.size(0));
   for (size_t i = 0; i < record.size(); ++i)
     fmt::print("    - {{step: {}, energy: {:.6g}, grad_norm: {:.6g}}}\n", record[i], energy_trace[i], grad_trace[i]);
   fmt::print("  verdict: {}\n",
              diverged ? fmt::format("\"the long-run chains diverged (f = {}, |df/dx| = {}): the energy has no "
                                     "normalisable density along them\"", final_energy, grad_trace.back())
+             : stuck
+                 ? fmt::format("\"the chains barely moved (acceptance {:.2g} < {:g}), so their energy ({:.4g}, data {:.4g}) "
+                               "says nothing about the density: lower sampler.step_size (MALA's Langevin pairing is "
+                               "noise^2 = 2 step_size) and run again\"", accept_rate, kStuckAcceptRate, final_energy,
+                               data_energy)
              : oversaturated
                  ? fmt::format("\"long-run f ({:.4g}) rises above the data's ({:.4g}): the learned density puts more "
                                "mass off the data than on it (oversaturation; not a valid density of the data)\"",
