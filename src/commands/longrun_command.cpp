@@ -143,9 +143,10 @@ int run_longrun_command(const CliArgs& args) {
                                     "normalisable density along them\"", final_energy, grad_trace.back())
              : stuck
                  ? fmt::format("\"the chains barely moved (acceptance {:.2g} < {:g}), so their energy ({:.4g}, data {:.4g}) "
-                               "says nothing about the density: lower sampler.step_size (MALA's Langevin pairing is "
-                               "noise^2 = 2 step_size) and run again\"", accept_rate, kStuckAcceptRate, final_energy,
-                               data_energy)
+                               "says nothing about the density: lower sampler.step_size{} and run again\"",
+                               accept_rate, kStuckAcceptRate, final_energy, data_energy,
+                               model.config.sampler.method == "mala" ? " (MALA's Langevin pairing is noise^2 = 2 step_size)"
+                                                                     : "")
              : oversaturated
                  ? fmt::format("\"long-run f ({:.4g}) rises above the data's ({:.4g}): the learned density puts more "
                                "mass off the data than on it (oversaturation; not a valid density of the data)\"",

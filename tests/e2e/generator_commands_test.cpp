@@ -151,7 +151,7 @@ TEST_F(GeneratorCommands, LongrunRecordsAFiniteEnergyTraceAndAVerdict) {
   EXPECT_NE(mala.output.find("accept_rate: "), std::string::npos) << mala.output;
   EXPECT_NE(mala.output.find("from: data"), std::string::npos) << mala.output;
   EXPECT_EQ(mala.output.find("barely moved"), std::string::npos) << mala.output;  // the pairing accepts
-  // Step 1 with noise 1e-4: the reverse proposal is ~1e3 noise deviations away, so every
+  // Step 1 with noise 1e-4: the reverse proposal is ~1e2 noise deviations away, so every
   // proposal is rejected and the chains never leave the data: no verdict on the density.
   const auto stuck = test::run_srm_dist("longrun " + run_dir() + " --steps 20 -n 8 --from data -o " + out("long_stuck") +
                                         " --set sampler.method=mala --set sampler.step_size=1 --set sampler.noise=0.0001");
