@@ -11,18 +11,25 @@ import time
 import numpy as np
 
 
+def _run(cmd, sets):
+    """Runs cmd with one --set per entry of sets: (the finished process, the last line of its
+    stderr when it failed, else None)."""
+    for s in sets:
+        cmd = cmd + ["--set", s]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    error = (done.stderr.strip().splitlines() or ["?"])[-1][:160] if done.returncode != 0 else None
+    return done, error
+
+
 def train(binary, config, run, seed, sets):
     """Trains config into run with train.seed = seed and the --set overrides in sets. Returns
     {"seconds", "exit"} and, when the run failed, "error" (the last line of its stderr)."""
-    cmd = [binary, "--config", config, "--set", f"output.dir={run}", "--set", "output.overwrite=true",
-           "--set", f"train.seed={seed}"]
-    for s in sets:
-        cmd += ["--set", s]
     start = time.time()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done, error = _run([binary, "--config", config, "--set", f"output.dir={run}", "--set", "output.overwrite=true",
+                        "--set", f"train.seed={seed}"], sets)
     row = {"seconds": time.time() - start, "exit": done.returncode}
-    if done.returncode != 0:
-        row["error"] = (done.stderr.strip().splitlines() or ["?"])[-1][:160]
+    if error is not None:
+        row["error"] = error
     return row
 
 
@@ -42,13 +49,11 @@ def evaluate(binary, run, n, reference, extra_sets=()):
     """`srm-dist eval RUN -n N --reference REF` (samples from p0 through the run's own sampler,
     EMA weights when the run has them): {"fid", "kid", "kid_std", "outside", "eval_exit"} and,
     when eval failed, "eval_error" (the last line of its stderr; the scores are then NaN)."""
-    cmd = [binary, "eval", run, "-n", str(n), "--reference", os.path.abspath(reference), "-o", os.path.join(run, "eval")]
-    for s in extra_sets:
-        cmd += ["--set", s]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done, error = _run([binary, "eval", run, "-n", str(n), "--reference", os.path.abspath(reference),
+                        "-o", os.path.join(run, "eval")], extra_sets)
     out = done.stdout
     scores = {"fid": _value(out, "fid"), "kid": _value(out, "kid"), "kid_std": _value(out, "kid_std"),
               "outside": _value(out, "samples_outside_data_range"), "eval_exit": done.returncode}
-    if done.returncode != 0:
-        scores["eval_error"] = (done.stderr.strip().splitlines() or ["?"])[-1][:160]
+    if error is not None:
+        scores["eval_error"] = error
     return scores
