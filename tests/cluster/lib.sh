@@ -77,9 +77,10 @@ submit_once() {
 }
 
 # submit_once, then waits until srm-dist has started (rank 0's first log line is in the job output).
-# Open MPI 4.1's orted now and then segfaults while starting on a test-bed host ("ORTE was
-# unable to reliably start one or more daemons"; before srm-dist runs): that job is submitted
-# once more, saying so. Any other early end is left to the scenario to report.
+# Should Open MPI's orted still fail to start on a test-bed host ("ORTE was unable to reliably
+# start one or more daemons", before srm-dist runs; mpi.env's rtc_hwloc_vmhole=none removed the
+# segfault that caused it), that job is submitted once more, saying so. Any other early end is
+# left to the scenario to report.
 submit() {
   local job attempt
   for attempt in 1 2; do
