@@ -20,16 +20,17 @@
 
 namespace srm {
 
-at::Tensor interpolated_starts(const std::string& path, InitKind init, const at::Tensor& z1, const at::Tensor& z2,
-                               const at::Tensor& rho) {
+at::Tensor interpolated_starts(const std::string& path, const InitialDistribution& p0, const at::Tensor& z1,
+                               const at::Tensor& z2, const at::Tensor& rho) {
   const at::Tensor a = rho, b = (1 - rho * rho).clamp_min(0).sqrt();
   if (path == "paper") return a * z1 + b * z2;
   if (path != "copula") throw std::invalid_argument("--interpolation: expected paper or copula, got \"" + path + "\"");
-  if (init != InitKind::Uniform) return a * z1 + b * z2;  // Gaussian p0: the paper's path is already exact
-  // u = erf(g / sqrt 2) maps N(0, 1) onto uniform [-1, 1]: interpolate the Gaussians behind z1, z2.
-  const double root2 = std::sqrt(2.0);
-  const auto gaussian = [root2](const at::Tensor& u) { return root2 * at::erfinv(u.clamp(-1 + 1e-7, 1 - 1e-7)); };
-  return at::erf((a * gaussian(z1) + b * gaussian(z2)) / root2);
+  if (p0.kind != InitKind::Uniform) return a * z1 + b * z2;  // Gaussian p0: the paper's path is already exact
+  // u = erf(g / sqrt 2) maps N(0, 1) onto uniform [-1, 1] (z = s u): interpolate the Gaussians behind z1, z2.
+  const double root2 = std::sqrt(2.0), s = p0.scale;
+  if (s == 0) return z1 * a;  // every start is 0
+  const auto gaussian = [root2, s](const at::Tensor& z) { return root2 * at::erfinv((z / s).clamp(-1 + 1e-7, 1 - 1e-7)); };
+  return at::erf((a * gaussian(z1) + b * gaussian(z2)) / root2) * s;
 }
 
 int run_interpolate_command(const CliArgs& args) {
@@ -41,7 +42,7 @@ int run_interpolate_command(const CliArgs& args) {
   const int64_t pairs = args.count > 0 ? args.count : 4, points = 9;
   const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
   NoiseStream noise(make_generator(device, derive_seed(static_cast<uint64_t>(model.config.train.seed), 0x494E5450 /* "INTP" */)));
-  const InitKind init = parse_init_kind(model.config.sampler.init);
+  const InitialDistribution init = initial_distribution(model.config.sampler);
   const at::Tensor z1 = draw_initial(init, pairs, model.example_shape, noise, options);
   const at::Tensor z2 = draw_initial(init, pairs, model.example_shape, noise, options);
   const at::Tensor rho = at::linspace(0, 1, points, options);

@@ -21,8 +21,8 @@
 namespace srm {
 
 // z_rho for starts z1, z2 and rho, broadcast together (see above for `path`).
-at::Tensor interpolated_starts(const std::string& path, InitKind init, const at::Tensor& z1, const at::Tensor& z2,
-                               const at::Tensor& rho);
+at::Tensor interpolated_starts(const std::string& path, const InitialDistribution& p0, const at::Tensor& z1,
+                               const at::Tensor& z2, const at::Tensor& rho);
 
 int run_interpolate_command(const CliArgs& args);
 

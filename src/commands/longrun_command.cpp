@@ -72,8 +72,7 @@ int run_longrun_command(const CliArgs& args) {
   if (from == "data") {
     x = data.clone();
   } else {
-    InitKind init = parse_init_kind(model.config.sampler.init);
-    if (init == InitKind::Data || init == InitKind::Persistent) init = InitKind::Uniform;  // no buffer here
+    const InitialDistribution init = noise_initial_distribution(model.config.sampler);  // no data or buffer here
     x = draw_initial(init, chains, model.example_shape, noise, options);
     if (from == "samples") x = LangevinSampler(settings).run(*model.energy, x, noise).samples;
   }

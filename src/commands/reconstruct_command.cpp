@@ -40,7 +40,7 @@ int run_reconstruct_command(const CliArgs& args) {
   const double per_example = static_cast<double>(observed[0].numel());
 
   NoiseStream noise(make_generator(device, derive_seed(static_cast<uint64_t>(model.config.train.seed), 0x5245434F /* "RECO" */)));
-  at::Tensor z = draw_initial(parse_init_kind(model.config.sampler.init), n, model.example_shape, noise,
+  at::Tensor z = draw_initial(initial_distribution(model.config.sampler), n, model.example_shape, noise,
                               observed.options()).requires_grad_(true);
   torch::optim::Adam optimizer({z}, torch::optim::AdamOptions(0.1));
   const LangevinSettings settings = sampler_settings(model.config.sampler);

@@ -14,7 +14,7 @@ void draw_sharded_samples(const TrainedModel& model, int rank, int world, int64_
                           const c10::Device& device, const std::function<void(const SampleRound&)>& on_round) {
   const int64_t round_size = std::max<int64_t>(model.config.train.batch_size, world);
   const LangevinSampler sampler(sampler_settings(model.config.sampler));
-  const InitKind init = parse_init_kind(model.config.sampler.init);
+  const InitialDistribution init = initial_distribution(model.config.sampler);
   const auto seed = derive_seed(static_cast<uint64_t>(model.config.train.seed), purpose);
   NoiseStream noise(make_generator(device, derive_seed(seed, static_cast<uint64_t>(rank))));
   const auto options = at::TensorOptions().dtype(at::kFloat).device(device);

@@ -44,6 +44,8 @@ struct SamplerConfig {
   // p0: uniform on [-1,1] | gaussian N(0, I) | data (the observed batch with train.data_noise:
   // contrastive divergence, CD-K) | persistent (a replay buffer, sampler/replay_buffer.h)
   std::string init = "uniform";
+  // p0's scale s: uniform on [-s, s], gaussian N(0, s² I) (match it to the data's spread)
+  double init_scale = 1.0;
   int64_t buffer_size = 10000;  // persistent: examples per rank (global_index seeding: in all)
   double reinit_prob = 0.05;    // persistent: chance that a chain restarts from uniform p0
   int64_t hmc_leapfrog = 10;  // HMC: leapfrog steps of size step_size per transition

@@ -41,8 +41,7 @@ LongrunRow longrun_check(EnergyNet& energy, const Config& config, const std::vec
     const uint64_t purpose = derive_seed(derive_seed(static_cast<uint64_t>(config.train.seed), 0x4C52554E /* "LRUN" */),
                                          static_cast<uint64_t>(iteration));
     NoiseStream noise(make_generator(device, derive_seed(purpose, static_cast<uint64_t>(rank))));
-    InitKind init = parse_init_kind(config.sampler.init);
-    if (init == InitKind::Data || init == InitKind::Persistent) init = InitKind::Uniform;  // fresh chains from p0
+    const InitialDistribution init = noise_initial_distribution(config.sampler);  // fresh chains from p0
     LangevinSettings settings = sampler_settings(config.sampler);
     at::Tensor x = draw_initial(init, mine, example_shape, noise, at::TensorOptions().dtype(at::kFloat).device(device));
     x = LangevinSampler(settings).run(energy, x, noise).samples;

@@ -10,7 +10,7 @@
 namespace srm {
 
 TrainStep::TrainStep(EnergyNet& energy, torch::optim::Optimizer& optimizer, LangevinSampler sampler,
-                     InitKind init, GradientHook hook, StepOptions options)
+                     InitialDistribution init, GradientHook hook, StepOptions options)
     : energy_(energy), optimizer_(optimizer), sampler_(sampler), init_(init), hook_(std::move(hook)),
       options_(options) {}
 
@@ -43,10 +43,10 @@ StepResult TrainStep::run(const at::Tensor& observed, double data_noise, NoiseSt
   if (data_noise > 0) x_pos = observed + data_noise * noise.normal(batch, example_shape, observed.options());
   // Contrastive divergence starts at the (noised) data batch, persistent chains at the buffer;
   // otherwise p0.
-  if (init_ == InitKind::Persistent && !buffer_) throw std::logic_error("sampler.init = persistent without a buffer");
-  const at::Tensor x0 = init_ == InitKind::Data         ? x_pos
-                        : init_ == InitKind::Persistent ? buffer_->draw(batch, noise)
-                                                        : draw_initial(init_, batch, example_shape, noise, observed.options());
+  if (init_.kind == InitKind::Persistent && !buffer_) throw std::logic_error("sampler.init = persistent without a buffer");
+  const at::Tensor x0 = init_.kind == InitKind::Data         ? x_pos
+                        : init_.kind == InitKind::Persistent ? buffer_->draw(batch, noise)
+                                                             : draw_initial(init_, batch, example_shape, noise, observed.options());
   ChainResult chain = sampler_.run(energy_, x0, noise);
   if (buffer_) buffer_->write_back(chain.samples);
   mark(Phase::Sampler);

@@ -56,7 +56,7 @@ using GradientHook = std::function<void(std::vector<at::Tensor>& parameters, at:
 class TrainStep {
  public:
   TrainStep(EnergyNet& energy, torch::optim::Optimizer& optimizer, LangevinSampler sampler,
-            InitKind init, GradientHook hook = {}, StepOptions options = {});
+            InitialDistribution init, GradientHook hook = {}, StepOptions options = {});
 
   // observed: (B, ...) on the model's device. `noise` drives data noise, p0 and Langevin.
   // `timer` (may be null) is charged the sampler, parameter-gradient, all-reduce and
@@ -70,7 +70,7 @@ class TrainStep {
   EnergyNet& energy_;
   torch::optim::Optimizer& optimizer_;
   LangevinSampler sampler_;
-  InitKind init_;
+  InitialDistribution init_;
   GradientHook hook_;
   StepOptions options_;
   ReplayBuffer* buffer_ = nullptr;

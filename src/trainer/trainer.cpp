@@ -127,7 +127,7 @@ TrainingSummary Trainer::run() {
   if (world > 1)
     hook = GradientAverager(comm_, static_cast<double>(shard.count) / static_cast<double>(plan.global_batch()),
                             MaximaRange::between(kSamplesAbsMax, kDataAbsMax));
-  TrainStep step(*energy_, optimizer, sampler, parse_init_kind(config_.sampler.init), hook,
+  TrainStep step(*energy_, optimizer, sampler, initial_distribution(config_.sampler), hook,
                  StepOptions{train.energy_l2, train.grad_clip});
   // Chains: per-rank streams from (seed, rank), or one stream keyed to the global index.
   const bool keyed = config_.dist.chain_seeding == "global_index";

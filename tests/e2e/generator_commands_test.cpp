@@ -103,6 +103,16 @@ TEST_F(GeneratorCommands, CopulaInterpolationStaysInsideTheUniformSupport) {
     const auto expected = torch::erf((p * g1 + std::sqrt(1 - p * p) * g2) / std::sqrt(2.0)).to(torch::kFloat);
     EXPECT_TRUE(torch::allclose(x.select(1, r), expected, 1e-4, 1e-5)) << "rho " << p;
   }
+  // A scaled uniform p0 (sampler.init_scale = s): the same path on z / s, inside [-s, s].
+  ASSERT_EQ(test::run_srm_dist(common + out("half") + " --interpolation copula --set sampler.init_scale=0.5").exit_code, 0);
+  const auto half = read_dataset(out("half") + ".h5", "interpolations");
+  EXPECT_LE(half.abs().max().item<float>(), 0.5f);
+  const auto h1 = std::sqrt(2.0) * torch::erfinv(half.select(1, 8).to(torch::kDouble) / 0.5);
+  const auto h2 = std::sqrt(2.0) * torch::erfinv(half.select(1, 0).to(torch::kDouble) / 0.5);
+  const double p4 = rho[4].item<double>();
+  EXPECT_TRUE(torch::allclose(half.select(1, 4),
+                              (0.5 * torch::erf((p4 * h1 + std::sqrt(1 - p4 * p4) * h2) / std::sqrt(2.0))).to(torch::kFloat),
+                              1e-4, 1e-5));
   const auto bad = test::run_srm_dist(common + out("bad") + " --interpolation linear");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("--interpolation = \"linear\" is not allowed"), std::string::npos) << bad.output;

@@ -196,7 +196,7 @@ TEST(Metropolis, AcceptanceUsesTheDensityOfTheProposalDrawn) {
 TEST(ContrastiveDivergence, KZeroStartsAndEndsAtTheDataWithAZeroGradient) {
   test::LinearEnergy f(torch::tensor({0.3f, -0.2f}));
   torch::optim::SGD sgd(f.parameters(), torch::optim::SGDOptions(0.0));
-  TrainStep step(f, sgd, LangevinSampler({0, 1.0, 0.01, std::nullopt}), InitKind::Data);
+  TrainStep step(f, sgd, LangevinSampler({0, 1.0, 0.01, std::nullopt}), {InitKind::Data});
   const auto observed = torch::tensor({{0.5f, 0.1f}, {-0.2f, 0.4f}, {0.0f, 0.9f}});
   NoiseStream noise(make_generator(torch::kCPU, 3));
   const StepResult r = step.run(observed, 0.1, noise);

@@ -52,7 +52,7 @@ TEST(SamplerPrecision, Bfloat16ChainsStayFloatAndCloseToFp32) {
   torch::manual_seed(3);
   ConvEnergy net(test::conv_options(1, 16, 8));
   NoiseStream start(make_generator(torch::kCPU, 7));
-  const auto x0 = draw_initial(InitKind::Uniform, 8, {1, 16, 16}, start, torch::kFloat);
+  const auto x0 = draw_initial({InitKind::Uniform}, 8, {1, 16, 16}, start, torch::kFloat);
   LangevinSettings settings{10, 1.0, 0.01, std::nullopt};
   NoiseStream noise_a(make_generator(torch::kCPU, 1)), noise_b(make_generator(torch::kCPU, 1));
   const auto full = LangevinSampler(settings).run(net, x0, noise_a);

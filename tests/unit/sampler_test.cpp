@@ -16,7 +16,7 @@ TEST(Langevin, ZeroNoiseIsExactlyGradientAscentOnConvNet) {
   torch::manual_seed(3);
   ConvEnergy net(test::conv_options(1, 16, 4));
   NoiseStream gen(make_generator(torch::kCPU, 7));
-  const auto x0 = draw_initial(InitKind::Uniform, 4, {1, 16, 16}, gen, torch::kFloat);
+  const auto x0 = draw_initial({InitKind::Uniform}, 4, {1, 16, 16}, gen, torch::kFloat);
   const LangevinSampler sampler({5, 0.3, 0.0, std::nullopt});
   const auto result = sampler.run(net, x0, gen);
 
@@ -77,15 +77,35 @@ TEST(Langevin, SameSeedSameChains) {
 
 TEST(InitialDistribution, UniformSupportAndGaussianMoments) {
   NoiseStream gen(make_generator(torch::kCPU, 11));
-  const auto u = draw_initial(InitKind::Uniform, 10000, {3}, gen, torch::kFloat);
+  const auto u = draw_initial({InitKind::Uniform}, 10000, {3}, gen, torch::kFloat);
   EXPECT_EQ(u.sizes(), torch::IntArrayRef({10000, 3}));
   EXPECT_GE(u.min().item<float>(), -1.0f);
   EXPECT_LE(u.max().item<float>(), 1.0f);
   EXPECT_NEAR(u.var().item<double>(), 1.0 / 3.0, 0.02);  // var of U[-1,1]
-  const auto g = draw_initial(InitKind::Gaussian, 10000, {3}, gen, torch::kFloat);
+  const auto g = draw_initial({InitKind::Gaussian}, 10000, {3}, gen, torch::kFloat);
   EXPECT_NEAR(g.mean().item<double>(), 0.0, 0.03);
   EXPECT_NEAR(g.std().item<double>(), 1.0, 0.03);
   EXPECT_THROW(parse_init_kind("laplace"), std::invalid_argument);
+}
+
+TEST(InitialDistribution, InitScaleStretchesBothNoiseKindsAndDataStartsFallBackToUniform) {
+  SamplerConfig sampler;
+  sampler.init = "gaussian";
+  sampler.init_scale = 0.42;
+  NoiseStream gen(make_generator(torch::kCPU, 12));
+  const auto g = draw_initial(initial_distribution(sampler), 20000, {2}, gen, torch::kFloat);
+  EXPECT_NEAR(g.std().item<double>(), 0.42, 0.01);
+  sampler.init = "uniform";
+  sampler.init_scale = 0.5;
+  const auto u = draw_initial(initial_distribution(sampler), 20000, {2}, gen, torch::kFloat);
+  EXPECT_GE(u.min().item<float>(), -0.5f);
+  EXPECT_LE(u.max().item<float>(), 0.5f);
+  EXPECT_GT(u.abs().max().item<float>(), 0.49f);
+  sampler.init = "data";  // fresh chains outside training start at the uniform p0 of that scale
+  const InitialDistribution fresh = noise_initial_distribution(sampler);
+  EXPECT_EQ(fresh.kind, InitKind::Uniform);
+  EXPECT_EQ(fresh.scale, 0.5);
+  EXPECT_THROW(draw_initial(initial_distribution(sampler), 1, {2}, gen, torch::kFloat), std::invalid_argument);
 }
 
 TEST(NoiseStream, GlobalSlicesConcatenateToTheOneRankDraws) {

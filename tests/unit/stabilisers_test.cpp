@@ -19,7 +19,7 @@ namespace {
 // gradients the step leaves can be read; returns the stats and x-.
 StepResult step_with(test::LinearEnergy& f, StepOptions options, const torch::Tensor& observed) {
   torch::optim::SGD sgd(f.parameters(), torch::optim::SGDOptions(0.0));
-  TrainStep step(f, sgd, LangevinSampler({0, 1.0, 0.0, std::nullopt}), InitKind::Uniform, {}, options);
+  TrainStep step(f, sgd, LangevinSampler({0, 1.0, 0.0, std::nullopt}), {InitKind::Uniform}, {}, options);
   NoiseStream noise(make_generator(torch::kCPU, 5));
   return step.run(observed, 0.0, noise);
 }

@@ -30,7 +30,7 @@ TEST(TrainStep, LinearEnergyMatchesClosedForm) {
 
   // Independently: x0 from the same stream, x- = x0 + K s w0.
   NoiseStream replay(make_generator(torch::kCPU, 123));
-  const auto x0 = draw_initial(InitKind::Uniform, 4, {2}, replay, torch::kFloat);
+  const auto x0 = draw_initial({InitKind::Uniform}, 4, {2}, replay, torch::kFloat);
   const auto x_neg = x0 + k * step * w0;
   EXPECT_TRUE(torch::allclose(result.samples, x_neg, 0, 1e-6));
   // d loss / d w = mean(x-) - mean(x+); d loss / d b = 0.
