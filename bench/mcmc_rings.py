@@ -18,8 +18,10 @@ import time
 import h5py
 import numpy as np
 
+from rings_paper_pairing import PAPER_PAIRING
+
 RADII = np.array([0.25, 0.5, 0.75])
-METHODS = {  # name: --set overrides on configs/rings.yaml (K = 40 Langevin steps of step 1, noise 0.01)
+METHODS = {  # name: --set overrides on PAPER_PAIRING (K = 40 Langevin steps of step 1, noise 0.01)
     "langevin (paper)": [],
     "anila": ["sampler.method=anila"],
     "persistent (buffer 10000, 5% restarts)": ["sampler.init=persistent"],
@@ -60,9 +62,7 @@ def main():
             run = os.path.join(a.out, tag)
             cmd = [binary, "--config", a.config, "--set", f"output.dir={run}", "--set", "output.overwrite=true",
                    "--set", f"train.seed={seed}"]
-            if a.iterations:
-                cmd += ["--set", f"train.iterations={a.iterations}"]
-            for s in sets:
+            for s in PAPER_PAIRING + ([f"train.iterations={a.iterations}"] if a.iterations else []) + sets:
                 cmd += ["--set", s]
             start = time.time()
             trained = subprocess.run(cmd, capture_output=True, text=True)

@@ -54,7 +54,8 @@ torch.jit.script(TwoClasses()).save(sys.argv[2])
   }
   std::string eval_args() const {
     return " eval " + dir_.file("run") + " --features " + dir_.file("identity.pt") + " --classifier " +
-           dir_.file("classes.pt") + " -n 20000 --set sampler.steps=0 -o " + dir_.file("e");
+           dir_.file("classes.pt") + " -n 20000 --set sampler.steps=0 --set sampler.init=uniform --set sampler.init_scale=1 -o " +
+           dir_.file("e");
   }
   static double expected_distance() {
     const double mean_r2 = (0.25 * 0.25 + 0.5 * 0.5 + 0.75 * 0.75) / 3, noise = 0.02;  // rings.yaml: toy_noise 0.02
