@@ -50,7 +50,7 @@ def main():
     p.add_argument("--config", default="configs/rings.yaml")
     p.add_argument("--out", default="/tmp/mcmc")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--iterations", type=int, default=0, help="override train.iterations (0: the config's)")
+    p.add_argument("--iterations", type=int, default=0, help="override train.iterations (0: PAPER_PAIRING's 3000)")
     p.add_argument("--longrun-steps", type=int, default=2000)
     a = p.parse_args()
     binary = os.path.abspath(a.srm_dist)

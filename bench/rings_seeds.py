@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The rings default's measurement (README, configs/rings.yaml, docs/results.md): trains the
 config once per seed, one run after the other, and scores the last stored sample batch (256
-samples from uniform noise through the run's short-run sampler): the share within 0.05 of a
+samples from the run's p0 through its short-run sampler): the share within 0.05 of a
 ring, each ring's share of those (the data: a third each), and the wall time. Prints a Markdown
 table with the mean and the range over seeds.
 

@@ -5,8 +5,8 @@
 //          Gaussian p0; for uniform p0 on [-1, 1] interior rho leave p0's support (about 8.5%
 //          of coordinates at rho = 0.7).
 //   copula: for uniform p0 the same formula applied to the Gaussians behind z1 and z2
-//          (u = erf(g / sqrt 2)), so every z_rho is exactly uniform on [-1, 1]; for a Gaussian
-//          p0 identical to paper.
+//          (u = erf(g / sqrt 2)), so every z_rho is exactly uniform on [-1, 1] (on [-s, s] for
+//          sampler.init_scale = s, through z / s); for a Gaussian p0 identical to paper.
 // Writes PREFIX.h5 (/interpolations (P, R, ...example), /rho (R), attribute interpolation),
 // PREFIX.png (one row per pair) and, for images, PREFIX_pair_<p>.png (one strip per pair).
 #pragma once

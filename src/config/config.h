@@ -41,7 +41,7 @@ struct SamplerConfig {
   // step_size = dt/2, noise = sqrt(dt); its public code uses step_size 1, noise 0.01.
   double step_size = 1.0;
   double noise = 0.01;
-  // p0: uniform on [-1,1] | gaussian N(0, I) | data (the observed batch with train.data_noise:
+  // p0: uniform on [-s,s] | gaussian N(0, s² I), s = init_scale | data (the observed batch with train.data_noise:
   // contrastive divergence, CD-K) | persistent (a replay buffer, sampler/replay_buffer.h)
   std::string init = "uniform";
   // p0's scale s: uniform on [-s, s], gaussian N(0, s² I) (match it to the data's spread)

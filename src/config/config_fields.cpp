@@ -132,8 +132,8 @@ std::vector<ConfigField> config_fields(Config& c) {
            "(contrastive divergence), or a replay buffer of earlier chains (persistent); the last two in training only"),
       numeric("sampler.init_scale", &c.sampler.init_scale, 0, kInf,
               "p0's scale s: uniform on [-s,s] or Gaussian N(0, s^2 I); 1 is the paper's uniform [-1,1] (with init "
-              "= data or persistent: of the uniform p0 of the long-run check's and longrun's fresh chains; a replay "
-              "buffer fills and restarts from uniform [-1,1] whatever the scale)"),
+              "= data or persistent: of the uniform p0 of fresh chains, the replay buffer's fills and restarts and the "
+              "long-run check's)"),
       numeric("sampler.buffer_size", &c.sampler.buffer_size, 1, 1e9,
               "persistent: replay-buffer examples per rank (with dist.chain_seeding=global_index: in all, replicated "
               "on every rank); at least the chains of one iteration"),

@@ -9,9 +9,10 @@
 namespace srm {
 
 ReplayBuffer::ReplayBuffer(int64_t size, std::vector<int64_t> example_shape, const at::TensorOptions& options,
-                           double reinit_prob, bool global_index, int64_t offset, int64_t global_batch,
+                           double reinit_prob, double init_scale, bool global_index, int64_t offset, int64_t global_batch,
                            std::function<at::Tensor(const at::Tensor&)> gather_all)
-    : example_shape_(std::move(example_shape)), reinit_prob_(reinit_prob), global_index_(global_index),
+    : example_shape_(std::move(example_shape)), reinit_prob_(reinit_prob), init_scale_(init_scale),
+      global_index_(global_index),
       offset_(offset), global_batch_(global_batch), gather_all_(std::move(gather_all)) {
   std::vector<int64_t> shape{size};
   shape.insert(shape.end(), example_shape_.begin(), example_shape_.end());
@@ -21,7 +22,7 @@ ReplayBuffer::ReplayBuffer(int64_t size, std::vector<int64_t> example_shape, con
 
 void ReplayBuffer::initialise(NoiseStream& noise) {
   // Drawn in rows of the buffer's own generator, independent of the global slice.
-  states_.uniform_(-1.0, 1.0, noise.generator());
+  states_.uniform_(-init_scale_, init_scale_, noise.generator());
   ages_.zero_();
 }
 
@@ -37,7 +38,8 @@ at::Tensor ReplayBuffer::draw(int64_t count, NoiseStream& noise) {
   const at::Tensor order = keys.argsort();
   slots_ = order.narrow(0, 0, chains);
   const at::Tensor mine = global_index_ ? slots_.narrow(0, offset_, count) : slots_;
-  const at::Tensor fresh = noise.uniform(count, example_shape_, states_.options());
+  at::Tensor fresh = noise.uniform(count, example_shape_, states_.options());
+  if (init_scale_ != 1.0) fresh.mul_(init_scale_);
   const at::Tensor restart = noise.uniform(count, {}, states_.options()).add(1.0).mul(0.5) < reinit_prob_;
   restarted_ = restart;
   std::vector<int64_t> shape(static_cast<size_t>(states_.dim()), 1);

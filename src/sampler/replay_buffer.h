@@ -27,11 +27,12 @@ class ReplayBuffer {
  public:
   // global_index: the replicated layout; gather_all(local finals) returns the global batch's
   // finals on every rank (in global order); offset: this rank's first row of the global batch.
+  // init_scale: p0 is uniform on [-init_scale, init_scale] (sampler.init_scale).
   ReplayBuffer(int64_t size, std::vector<int64_t> example_shape, const at::TensorOptions& options, double reinit_prob,
-               bool global_index = false, int64_t offset = 0, int64_t global_batch = 0,
+               double init_scale, bool global_index = false, int64_t offset = 0, int64_t global_batch = 0,
                std::function<at::Tensor(const at::Tensor&)> gather_all = {});
 
-  // Fills the buffer from uniform p0 with `noise` (called once, at a run's start).
+  // Fills the buffer from the uniform p0 with `noise` (called once, at a run's start).
   void initialise(NoiseStream& noise);
 
   // The starts of `count` chains (this rank's), remembering which entries they came from.
@@ -52,6 +53,7 @@ class ReplayBuffer {
  private:
   std::vector<int64_t> example_shape_;
   double reinit_prob_;
+  double init_scale_;
   bool global_index_;
   int64_t offset_, global_batch_;
   std::function<at::Tensor(const at::Tensor&)> gather_all_;

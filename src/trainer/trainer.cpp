@@ -200,7 +200,8 @@ TrainingSummary Trainer::run() {
     };
     buffer = std::make_unique<ReplayBuffer>(config_.sampler.buffer_size, data_.example_shape(),
                                             at::TensorOptions().dtype(at::kFloat).device(device_),
-                                            config_.sampler.reinit_prob, keyed, shard.offset, plan.global_batch(),
+                                            config_.sampler.reinit_prob, config_.sampler.init_scale, keyed,
+                                            shard.offset, plan.global_batch(),
                                             gather_all);
     if (resume_)
       restore_replay_buffer(*resume_, *buffer, rank);

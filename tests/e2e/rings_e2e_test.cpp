@@ -3,11 +3,13 @@
 // measured against the rings.
 //
 // Metric: a sample is "on a ring" when | ||x|| - r | < 0.05 for one of the radii r in
-// {0.25, 0.5, 0.75}. Uniform noise on [-1,1]^2 scores 0.236. The shortened run must score
-// >= 0.70 (measured 0.820 and 0.797 on seeds 1 and 2, and 0.906 with 2 ranks; the full config
-// 0.938-0.965 on seeds 1-5, docs/results.md), and each ring must hold at least 12% of all
-// samples (the smallest ring held 0.222 on seed 1, 0.145 on seed 2, 0.234 with 2 ranks). The
-// same check holds for a 2-rank run under mpirun.
+// {0.25, 0.5, 0.75}. The chains' start, p0 = N(0, 0.42^2 I), scores 0.343 by itself (0.118 /
+// 0.139 / 0.086 of all samples on the inner / middle / outer ring; uniform noise on [-1,1]^2:
+// 0.236). The shortened run (seed 1, one thread, as measured) must score >= 0.70 (measured
+// 0.820, seed 2 0.797, 2 ranks 0.906; the full config 0.938-0.965 on seeds 1-5,
+// docs/results.md), and each ring must hold at least 15% of all samples (the smallest held
+// 0.222 on seed 1, 0.234 with 2 ranks; seed 2: 0.145). The same check holds for a 2-rank run
+// under mpirun.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -45,7 +47,8 @@ TEST(RingsEndToEnd, SamplesLieOnTheRings) {
   test::TempDir dir;
   const auto run_dir = dir.file("run");
   const auto result = test::run_srm_dist("--config " + test::config_path("rings.yaml") +
-                                         " --set output.dir=" + run_dir + " --set train.iterations=2000");
+                                         " --set output.dir=" + run_dir + " --set train.iterations=2000" +
+                                         " --set train.threads=1");
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
   const std::string archive = run_dir + "/archive.h5";
@@ -54,10 +57,10 @@ TEST(RingsEndToEnd, SamplesLieOnTheRings) {
   const auto samples = archive_read_sample_batch(archive, batches - 1);
   ASSERT_EQ(samples.sizes(), torch::IntArrayRef({256, 2}));
   const RingScore final_score = score_rings(samples);
-  const RingScore start_score = score_rings(torch::rand({20000, 2}) * 2 - 1);
-  EXPECT_NEAR(start_score.on_ring, 0.236, 0.02);  // the baseline the threshold is set against
+  const RingScore start_score = score_rings(torch::randn({20000, 2}) * 0.42);
+  EXPECT_NEAR(start_score.on_ring, 0.343, 0.02);  // p0's own score: the baseline the bounds are set against
   EXPECT_GE(final_score.on_ring, 0.70) << "samples on rings: " << final_score.on_ring;
-  for (double share : final_score.per_ring) EXPECT_GE(share, 0.12) << "a ring is under-populated";
+  for (double share : final_score.per_ring) EXPECT_GE(share, 0.15) << "a ring is under-populated";
 
   // The run directory holds what the README says.
   EXPECT_TRUE(std::filesystem::exists(run_dir + "/samples/latest.png"));
@@ -94,7 +97,7 @@ TEST(RingsEndToEnd, TwoRanksUnderMpirunPassTheSameCheck) {
   ASSERT_EQ(samples.sizes(), torch::IntArrayRef({256, 2}));
   const RingScore score = score_rings(samples);
   EXPECT_GE(score.on_ring, 0.70) << "samples on rings: " << score.on_ring;
-  for (double share : score.per_ring) EXPECT_GE(share, 0.12) << "a ring is under-populated";
+  for (double share : score.per_ring) EXPECT_GE(share, 0.15) << "a ring is under-populated";
   EXPECT_EQ(archive_read_metrics(archive).size(), 2000u);
 }
 

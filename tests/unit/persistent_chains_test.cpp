@@ -15,10 +15,12 @@
 namespace srm {
 namespace {
 
-TEST(ReplayBuffer, RestartsChainsAtTheConfiguredRate) {
-  ReplayBuffer buffer(1000, {2}, torch::kFloat, 0.3);
+TEST(ReplayBuffer, RestartsChainsAtTheConfiguredRateFromTheScaledUniformP0) {
+  ReplayBuffer buffer(1000, {2}, torch::kFloat, 0.3, 0.5);  // p0 uniform on [-0.5, 0.5]
   NoiseStream noise(make_generator(torch::kCPU, 1));
   buffer.initialise(noise);
+  EXPECT_LE(buffer.states().abs().max().item<float>(), 0.5f);
+  EXPECT_GT(buffer.states().abs().max().item<float>(), 0.49f);
   int64_t restarts = 0;
   const int draws = 10;
   for (int i = 0; i < draws; ++i) {
@@ -27,10 +29,12 @@ TEST(ReplayBuffer, RestartsChainsAtTheConfiguredRate) {
   }
   // 10,000 coins of p = 0.3: standard deviation sqrt(0.21 / 10,000) = 0.0046; 4 of them.
   EXPECT_NEAR(static_cast<double>(restarts) / (draws * 1000), 0.3, 0.0183);
+  // Chains written back unchanged: every entry, restarted or not, is still a p0 draw.
+  EXPECT_LE(buffer.states().abs().max().item<float>(), 0.5f);
 }
 
 TEST(ReplayBuffer, DrawsDistinctEntriesAndWritesBackWithAges) {
-  ReplayBuffer buffer(8, {3}, torch::kFloat, 0.0);
+  ReplayBuffer buffer(8, {3}, torch::kFloat, 0.0, 1.0);
   NoiseStream noise(make_generator(torch::kCPU, 2));
   buffer.initialise(noise);
   const auto before = buffer.states().clone();
@@ -45,7 +49,7 @@ TEST(ReplayBuffer, DrawsDistinctEntriesAndWritesBackWithAges) {
   EXPECT_EQ(buffer.ages().sum().item<int64_t>(), 8 + 3);
   EXPECT_EQ(buffer.ages().max().item<int64_t>(), 2);
   // With every chain restarted, the written entries are one short run old.
-  ReplayBuffer always(4, {1}, torch::kFloat, 1.0);
+  ReplayBuffer always(4, {1}, torch::kFloat, 1.0, 1.0);
   always.initialise(noise);
   always.write_back(always.draw(4, noise));
   always.write_back(always.draw(4, noise));
