@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "sampler/initial_distribution.h"
+
 namespace srm {
 
 ReplayBuffer::ReplayBuffer(int64_t size, std::vector<int64_t> example_shape, const at::TensorOptions& options,
@@ -38,8 +40,8 @@ at::Tensor ReplayBuffer::draw(int64_t count, NoiseStream& noise) {
   const at::Tensor order = keys.argsort();
   slots_ = order.narrow(0, 0, chains);
   const at::Tensor mine = global_index_ ? slots_.narrow(0, offset_, count) : slots_;
-  at::Tensor fresh = noise.uniform(count, example_shape_, states_.options());
-  if (init_scale_ != 1.0) fresh.mul_(init_scale_);
+  const at::Tensor fresh =
+      draw_initial(InitialDistribution(InitKind::Uniform, init_scale_), count, example_shape_, noise, states_.options());
   const at::Tensor restart = noise.uniform(count, {}, states_.options()).add(1.0).mul(0.5) < reinit_prob_;
   restarted_ = restart;
   std::vector<int64_t> shape(static_cast<size_t>(states_.dim()), 1);
