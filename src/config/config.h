@@ -82,9 +82,12 @@ struct TrainConfig {
   int64_t warmup = 0;         // iterations of linear learning-rate warm-up from 0
   double weight_decay = 0;    // Adam's L2 penalty (coupled: added to the gradient, torch's Adam)
   // Divergence (trainer/divergence.h): non-finite statistics always; |mean f| above
-  // divergence_energy; max |x-| above divergence_samples times the observed batch's max |x|.
+  // divergence_energy; max |x-| above divergence_samples times the observed batch's max |x|;
+  // the median ||df/dx|| of the last 20 iterations above divergence_grad_jump times that of the
+  // 200 before (a collapse at bounded values, trainer/gradient_jump.h).
   double divergence_energy = 1e8;
   double divergence_samples = 1e4;
+  double divergence_grad_jump = 4;  // 0 = off; otherwise > 1
   std::string on_divergence = "stop";  // stop | rewind (to the newest checkpoint, lr scaled)
   double rewind_lr_factor = 0.5;
   int64_t max_rewinds = 5;

@@ -230,6 +230,11 @@ void validate(Config& config) {
         "config: eval.every > 0 is not allowed with sampler.init = \"{}\": training-time evaluation draws short-run "
         "samples from noise, which this model is not trained for; expected eval.every = 0 (or sampler.init uniform "
         "or gaussian), and evaluate long-run chains with srm-dist longrun", config.sampler.init));
+  const double jump = config.train.divergence_grad_jump;
+  if (jump != 0 && jump <= 1)
+    throw ConfigError(fmt::format(
+        "config: train.divergence_grad_jump = {:g} is not allowed: a ratio of at most 1 fires on a steady run; "
+        "expected 0 (off) or a number above 1 (the default 4: healthy runs stay below 2)", jump));
   if (config.eval.features.empty())
     throw ConfigError("config: eval.features is empty: expected inception or the path of a TorchScript file");
 }

@@ -24,10 +24,10 @@ constexpr std::array<const char*, 19> kSameResult{
     "train.longrun_every",  "train.longrun_steps",     "train.longrun_chains"};
 // The divergence rules change only what happens once a run diverges: a run stopped by the
 // check may continue with a looser bound or with rewinds.
-constexpr std::array<const char*, 10> kFree{"train.iterations",    "train.device",          "train.threads",
+constexpr std::array<const char*, 11> kFree{"train.iterations",    "train.device",          "train.threads",
                                             "model.channels_last", "dist.backend",          "train.divergence_energy",
-                                            "train.divergence_samples", "train.on_divergence", "train.rewind_lr_factor",
-                                            "train.max_rewinds"};
+                                            "train.divergence_samples", "train.divergence_grad_jump",
+                                            "train.on_divergence", "train.rewind_lr_factor", "train.max_rewinds"};
 
 template <size_t N>
 bool listed(const std::string& key, const std::array<const char*, N>& keys) {

@@ -15,6 +15,7 @@
 #include "io/hdf5_handle.h"
 #include "io/progress_line.h"
 #include "trainer/divergence.h"
+#include "trainer/gradient_jump.h"
 #include "trainer/gradient_averager.h"
 #include "trainer/longrun_check.h"
 #include "trainer/replica_sync.h"
@@ -210,6 +211,10 @@ TrainingSummary Trainer::run() {
     step.set_replay_buffer(buffer.get());
   }
   const bool rewinding = train.on_divergence == "rewind";
+  // The collapse check remembers enough iterations to stay armed across a rewind (gradient_jump.h).
+  GradientJumpWindows jump_windows;
+  jump_windows.kept = jump_windows.window + jump_windows.horizon + std::min<int64_t>(out.checkpoint_every, 100000);
+  GradientJumpCheck gradient_jump(train.divergence_grad_jump, jump_windows);
   TrainingCheckpoint rewind_point;  // rewinding: this rank's state at the newest checkpoint
   if (rewinding)
     rewind_point = capture_rewind_point(*energy_, optimizer, noise.generator(), ema.get(), buffer.get(), first);
@@ -269,7 +274,8 @@ TrainingSummary Trainer::run() {
     const at::Tensor stats = result.stats.to(at::kCPU, at::kDouble);
     IterationMetrics metrics = to_metrics(done, stats.data_ptr<double>(), lr, a.data_noise, seconds);
     // Every rank sees the same averaged statistics, so all agree on a divergence.
-    const std::string diverged = divergence_cause(metrics, stats.data_ptr<double>()[kDataAbsMax], train);
+    std::string diverged = divergence_cause(metrics, stats.data_ptr<double>()[kDataAbsMax], train);
+    if (diverged.empty()) diverged = gradient_jump.observe(done, metrics.chain_grad_norm);
     if (!diverged.empty()) {
       if (!rewinding) throw divergence_error(metrics, diverged);
       if (rewinds >= train.max_rewinds)
@@ -284,6 +290,7 @@ TrainingSummary Trainer::run() {
       ++rewinds;
       lr_scale *= train.rewind_lr_factor;
       data_skip += done - back_to;
+      gradient_jump.forget_after(back_to);
       const RewindRow row = make_rewind_row(done, back_to, rewinds, lr_scale, data_skip, diverged);
       pending.erase(std::remove_if(pending.begin(), pending.end(),
                                    [back_to](const IterationMetrics& m) { return m.iteration > back_to; }),

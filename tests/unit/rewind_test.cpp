@@ -112,6 +112,52 @@ TEST(Rewind, StopsAfterMaxRewinds) {
   }
 }
 
+// The collapse check (trainer/gradient_jump.h) in a run: the learning rate is annealed *up* from
+// iteration 420 on, until ||df/dx|| jumps with |f| and |x-| still bounded. Stopping says so; with
+// rewind the run goes back to its newest checkpoint, and once the rewinds are spent it stops.
+TEST(Rewind, AJumpOfTheInputGradientStopsOrRewinds) {
+  test::TempDir dir;
+  Config config = test::small_config(dir.file("stop"));
+  config.train.iterations = 600;
+  config.train.anneal_start = 0.7;
+  config.train.lr_final = 1.0;
+  config.output.checkpoint_every = 50;
+  config.output.sample_every = 600;
+  config.output.log_every = 100;
+  int64_t stopped_at = 0;
+  try {
+    test::train(config, 0);
+    ADD_FAILURE() << "the run whose learning rate rises to 1 did not stop";
+  } catch (const TrainingDiverged& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("the input gradient ||df/dx|| along the chains jumped"), std::string::npos) << message;
+    stopped_at = std::stoll(message.substr(message.find("iteration ") + 10));
+  }
+  EXPECT_GT(stopped_at, 420);  // not before the learning rate rises
+  config.output.dir = dir.file("rewind");
+  config.train.on_divergence = "rewind";
+  config.train.max_rewinds = 1;
+  EXPECT_THROW(test::train(config, 0), TrainingDiverged);
+  const auto rewinds = archive_read_rewinds(dir.file("rewind") + "/archive.h5");
+  ASSERT_EQ(rewinds.size(), 1u);
+  EXPECT_EQ(rewinds[0].iteration, stopped_at);
+  EXPECT_EQ(rewinds[0].rewound_to, stopped_at / 50 * 50);
+  EXPECT_NE(std::string(rewinds[0].cause).find("jumped"), std::string::npos) << rewinds[0].cause;
+  // Switched off, the same run goes on past the iteration that stopped it.
+  config.output.dir = dir.file("off");
+  config.train.on_divergence = "stop";
+  config.train.divergence_grad_jump = 0;
+  int64_t off_reached = 600;
+  try {
+    test::train(config, 0);
+  } catch (const TrainingDiverged& e) {  // a later runaway may still trip the energy bounds
+    const std::string message = e.what();
+    EXPECT_EQ(message.find("jumped"), std::string::npos) << message;
+    off_reached = std::stoll(message.substr(message.find("iteration ") + 10));
+  }
+  EXPECT_GT(off_reached, stopped_at);
+}
+
 Config all_stabilisers(const std::string& dir) {
   Config c = test::small_config(dir);
   c.train.ema = 0.9;

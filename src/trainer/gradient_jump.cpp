@@ -1,0 +1,61 @@
+// The collapse check on ||df/dx|| (see gradient_jump.h).
+#include "trainer/gradient_jump.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+namespace srm {
+namespace {
+
+// The median of the values of history[first, last).
+double median_of(const std::deque<std::pair<int64_t, double>>& history, size_t first, size_t last) {
+  std::vector<double> values;
+  values.reserve(last - first);
+  for (size_t i = first; i < last; ++i) values.push_back(history[i].second);
+  const size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+  const double upper = values[mid];
+  if (values.size() % 2 == 1) return upper;
+  const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
+  return 0.5 * (lower + upper);
+}
+
+}  // namespace
+
+GradientJumpCheck::GradientJumpCheck(double jump, GradientJumpWindows windows) : jump_(jump), windows_(windows) {
+  if (jump_ != 0 && !(jump_ > 1))
+    throw std::invalid_argument(fmt::format("the gradient-jump ratio must be 0 (off) or above 1, not {}", jump_));
+  if (windows_.window < 1 || windows_.horizon < 1 || windows_.warmup < 0 ||
+      windows_.kept < windows_.window + windows_.horizon)
+    throw std::invalid_argument("the gradient-jump windows must be positive, and kept at least window + horizon");
+}
+
+std::string GradientJumpCheck::observe(int64_t iteration, double chain_grad_norm) {
+  if (jump_ == 0) return "";
+  if (!history_.empty() && history_.back().first != iteration - 1) history_.clear();
+  history_.emplace_back(iteration, chain_grad_norm);
+  if (history_.size() > static_cast<size_t>(windows_.kept)) history_.pop_front();
+  const auto needed = static_cast<size_t>(windows_.window + windows_.horizon);
+  if (history_.size() < needed) return "";
+  const size_t first = history_.size() - needed;  // the reference: [first, split); recent: [split, end)
+  const size_t split = first + static_cast<size_t>(windows_.horizon);
+  if (history_[first].first <= windows_.warmup) return "";
+  const double reference = median_of(history_, first, split);
+  const double recent = median_of(history_, split, history_.size());
+  if (!(reference > 0) || recent < jump_ * reference) return "";
+  return fmt::format(
+      "the input gradient ||df/dx|| along the chains jumped {:.3g}-fold, from a median of {:.4g} over iterations "
+      "{}-{} to {:.4g} over iterations {}-{}, beyond train.divergence_grad_jump = {:g}: the energy has collapsed "
+      "(the sampler no longer follows it; the samples are lost even though the values stay bounded)",
+      recent / reference, reference, history_[first].first, history_[split - 1].first, recent,
+      history_[split].first, history_.back().first, jump_);
+}
+
+void GradientJumpCheck::forget_after(int64_t iteration) {
+  while (!history_.empty() && history_.back().first > iteration) history_.pop_back();
+}
+
+}  // namespace srm

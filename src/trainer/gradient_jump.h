@@ -1,0 +1,48 @@
+// Recognises a collapse at bounded values: the input gradient ||df/dx|| along the chains jumps
+// within a few hundred iterations. On Fashion-MNIST with train.energy_l2 the energies stay near
+// +-50 and the samples within a few units, so neither bound of trainer/divergence.h fires, while
+// ||df/dx|| rises tenfold in about 75 iterations and the samples turn to stripes; the rings
+// default breaks the same way at 30,000 iterations. The check compares the median of the last
+// `window` iterations' ||df/dx|| with the median of the `horizon` iterations before them and fires
+// when the ratio reaches train.divergence_grad_jump. Healthy runs measured here stay below 2
+// (docs/stabilisers.md); the warm-up (the first `warmup` iterations are never a reference) skips
+// the fiftyfold rise of an untrained energy. After a resume the check re-arms once it has seen
+// window + horizon iterations; a rewind forgets the iterations after the point it goes back to and
+// keeps judging against the ones before it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <utility>
+
+namespace srm {
+
+struct GradientJumpWindows {
+  int64_t window = 20;    // the recent iterations whose median is compared
+  int64_t horizon = 200;  // the iterations before them, whose median is the reference
+  int64_t warmup = 100;   // iterations 1..warmup never serve as the reference
+  int64_t kept = 220;     // iterations remembered (>= window + horizon): a rewind that goes back
+                          // r iterations leaves kept - r of them, so the check stays armed when
+                          // kept >= window + horizon + r
+};
+
+class GradientJumpCheck {
+ public:
+  // jump: the ratio that counts as a collapse (0 = off; otherwise > 1).
+  explicit GradientJumpCheck(double jump, GradientJumpWindows windows = {});
+
+  // Records iteration's mean ||df/dx|| (iterations increase by one; a gap or a repeat starts the
+  // history afresh) and returns what collapsed ("" when nothing did).
+  std::string observe(int64_t iteration, double chain_grad_norm);
+
+  // Forgets the iterations after `iteration` (a rewind goes back to it).
+  void forget_after(int64_t iteration);
+
+ private:
+  double jump_;
+  GradientJumpWindows windows_;
+  std::deque<std::pair<int64_t, double>> history_;  // (iteration, ||df/dx||), the newest last
+};
+
+}  // namespace srm

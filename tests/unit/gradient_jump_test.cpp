@@ -1,0 +1,113 @@
+// The collapse check on ||df/dx|| (trainer/gradient_jump.h): a steady run and an untrained
+// energy's warm-up rise never fire, a tenfold jump fires within the window, a rewind keeps the
+// pre-collapse reference, a resumed run re-arms after window + horizon iterations, and the
+// ratio is validated where the config is.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "config/config_loader.h"
+#include "trainer/gradient_jump.h"
+
+namespace srm {
+namespace {
+
+// A healthy run's ||df/dx||: 1 with a +-30% wobble (the measured runs wobble by about 10%).
+double steady(int64_t iteration) { return 1.0 + 0.3 * std::sin(0.7 * static_cast<double>(iteration)); }
+
+// Feeds iterations [from, to] with value(i); returns the first iteration that fired (0: none).
+template <typename Value>
+int64_t first_firing(GradientJumpCheck& check, int64_t from, int64_t to, Value value, std::string* cause = nullptr) {
+  for (int64_t i = from; i <= to; ++i) {
+    const std::string c = check.observe(i, value(i));
+    if (!c.empty()) {
+      if (cause) *cause = c;
+      return i;
+    }
+  }
+  return 0;
+}
+
+TEST(GradientJump, SteadyRunsAndTheWarmUpRiseNeverFire) {
+  // Iterations 1-200: the fiftyfold rise of an untrained energy (0.014 -> 0.7; Fashion-MNIST
+  // rises so in 40 iterations, the rings in a few hundred), then a slow doubling over 3,000
+  // iterations with the wobble.
+  const auto value = [](int64_t i) {
+    if (i <= 200) return 0.014 * std::pow(50.0, static_cast<double>(i) / 200.0);
+    return (0.7 + 0.7 * static_cast<double>(i) / 3000.0) * steady(i);
+  };
+  GradientJumpCheck check(4);
+  EXPECT_EQ(first_firing(check, 1, 3000, value), 0);
+  // Without the warm-up the rise itself would count as a jump.
+  GradientJumpWindows no_warmup;
+  no_warmup.warmup = 0;
+  GradientJumpCheck eager(4, no_warmup);
+  EXPECT_GT(first_firing(eager, 1, 3000, value), 0);
+}
+
+TEST(GradientJump, ATenfoldJumpFiresWithinTheWindowAndSaysSo) {
+  GradientJumpCheck check(4);
+  // Steady to iteration 1,600, then a rise to 10x over 75 iterations (the Fashion-MNIST collapse).
+  const auto value = [](int64_t i) {
+    const double rise = i <= 1600 ? 1.0 : std::min(10.0, std::pow(10.0, static_cast<double>(i - 1600) / 75.0));
+    return rise * steady(i);
+  };
+  std::string cause;
+  const int64_t fired = first_firing(check, 1, 2000, value, &cause);
+  // The median of the last 20 passes 4 once more than 10 of them do: from iteration 1,645 on
+  // (10^(45/75) = 3.98 at 1,645 with the wobble), and by 1,680 all 20 are at 10x.
+  EXPECT_GE(fired, 1640);
+  EXPECT_LE(fired, 1680);
+  EXPECT_NE(cause.find("jumped"), std::string::npos) << cause;
+  const std::string windows = "over iterations " + std::to_string(fired - 219) + "-" + std::to_string(fired - 20);
+  EXPECT_NE(cause.find(windows), std::string::npos) << cause;
+  EXPECT_NE(cause.find("beyond train.divergence_grad_jump = 4"), std::string::npos) << cause;
+}
+
+TEST(GradientJump, OffNeverFiresAndARatioOfAtMostOneIsRefused) {
+  GradientJumpCheck off(0);
+  EXPECT_EQ(first_firing(off, 1, 1000, [](int64_t i) { return i < 500 ? 1.0 : 1000.0; }), 0);
+  EXPECT_THROW(GradientJumpCheck(1.0), std::invalid_argument);
+  Config c;
+  apply_override(c, "train.divergence_grad_jump=0.5");
+  try {
+    validate(c);
+    ADD_FAILURE() << "a ratio of 0.5 was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("train.divergence_grad_jump = 0.5 is not allowed"), std::string::npos)
+        << e.what();
+  }
+  apply_override(c, "train.divergence_grad_jump=0");
+  EXPECT_NO_THROW(validate(c));
+}
+
+TEST(GradientJump, ARewindKeepsThePreCollapseReference) {
+  GradientJumpWindows windows;
+  windows.kept = windows.window + windows.horizon + 100;  // rewinds of up to 100 iterations
+  GradientJumpCheck check(4, windows);
+  const auto jumped = [](int64_t i) { return i <= 1600 ? steady(i) : 10.0; };
+  const int64_t fired = first_firing(check, 1, 2000, jumped);
+  ASSERT_GT(fired, 1600);
+  check.forget_after(1600);  // back to the checkpoint of iteration 1,600
+  // Still collapsed after the rewind: the check fires again once half the window is high (the
+  // median of 20 averages the middle two: (~1 + 10) / 2 > 4), judged against the healthy
+  // iterations before 1,600.
+  EXPECT_EQ(first_firing(check, 1601, 1700, jumped), 1610);
+  check.forget_after(1600);
+  // Recovered after the rewind: no firing.
+  EXPECT_EQ(first_firing(check, 1601, 2500, steady), 0);
+}
+
+TEST(GradientJump, AResumedRunReArmsAfterWindowPlusHorizon) {
+  GradientJumpCheck check(4);
+  EXPECT_EQ(first_firing(check, 1, 1000, steady), 0);
+  // Resumed at iteration 5,000 already collapsed: a fresh history, so nothing to compare until
+  // 220 iterations have been seen, and then the reference is the collapsed level itself.
+  EXPECT_EQ(first_firing(check, 5001, 5219, [](int64_t) { return 10.0; }), 0);
+  // A jump after the re-arming fires.
+  EXPECT_GT(first_firing(check, 5220, 5600, [](int64_t i) { return i < 5400 ? 10.0 : 100.0; }), 5400);
+}
+
+}  // namespace
+}  // namespace srm
