@@ -84,7 +84,8 @@ struct TrainConfig {
   // Divergence (trainer/divergence.h): non-finite statistics always; |mean f| above
   // divergence_energy; max |x-| above divergence_samples times the observed batch's max |x|;
   // the median ||df/dx|| of the last 20 iterations above divergence_grad_jump times that of the
-  // 200 before (a collapse at bounded values, trainer/gradient_jump.h).
+  // 200 before, or its square times that of the 200 ending 2,000 earlier (a collapse at bounded
+  // values, trainer/gradient_jump.h).
   double divergence_energy = 1e8;
   double divergence_samples = 1e4;
   double divergence_grad_jump = 4;  // 0 = off; otherwise > 1

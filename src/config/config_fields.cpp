@@ -130,7 +130,7 @@ std::vector<ConfigField> config_fields(Config& c) {
       text("sampler.init", &c.sampler.init, {"uniform", "gaussian", "data", "persistent"},
            "where chains start: p0 uniform on [-s,s], Gaussian N(0, s^2 I) (s = sampler.init_scale), the observed batch with data noise "
            "(contrastive divergence), or a replay buffer of earlier chains (persistent); the last two in training only"),
-      numeric("sampler.init_scale", &c.sampler.init_scale, 0, kInf,
+      numeric("sampler.init_scale", &c.sampler.init_scale, 0, 1e6,
               "p0's scale s: uniform on [-s,s] or Gaussian N(0, s^2 I); 1 is the paper's uniform [-1,1] (with init "
               "= data or persistent: of the uniform p0 of fresh chains, the replay buffer's fills and restarts and the "
               "long-run check's)"),
@@ -194,7 +194,8 @@ std::vector<ConfigField> config_fields(Config& c) {
               "divergence when max |x-| exceeds this many times max(1, max |x| of the observed batch) (0 = off)"),
       numeric("train.divergence_grad_jump", &c.train.divergence_grad_jump, 0, 1e6,
               "divergence (a collapse) when the median ||df/dx|| along the chains over the last 20 iterations "
-              "exceeds this many times its median over the 200 before them (0 = off; otherwise above 1)"),
+              "exceeds this many times its median over the 200 before them, or its square times the median over "
+              "the 200 that ended 2000 iterations earlier (0 = off; otherwise above 1)"),
       text("train.on_divergence", &c.train.on_divergence, {"stop", "rewind"},
            "on divergence: stop with an error, or rewind to the newest checkpoint with the learning rate "
            "scaled by train.rewind_lr_factor and the offending batches skipped"),

@@ -28,9 +28,10 @@ double median_of(const std::deque<std::pair<int64_t, double>>& history, size_t f
 GradientJumpCheck::GradientJumpCheck(double jump, GradientJumpWindows windows) : jump_(jump), windows_(windows) {
   if (jump_ != 0 && !(jump_ > 1))
     throw std::invalid_argument(fmt::format("the gradient-jump ratio must be 0 (off) or above 1, not {}", jump_));
-  if (windows_.window < 1 || windows_.horizon < 1 || windows_.warmup < 0 ||
-      windows_.kept < windows_.window + windows_.horizon)
-    throw std::invalid_argument("the gradient-jump windows must be positive, and kept at least window + horizon");
+  if (windows_.window < 1 || windows_.horizon < 1 || windows_.long_lag < 1 || windows_.warmup < 0 ||
+      windows_.kept < windows_.window + windows_.horizon + windows_.long_lag)
+    throw std::invalid_argument(
+        "the gradient-jump windows must be positive, and kept at least window + horizon + long_lag");
 }
 
 std::string GradientJumpCheck::observe(int64_t iteration, double chain_grad_norm) {
@@ -38,20 +39,31 @@ std::string GradientJumpCheck::observe(int64_t iteration, double chain_grad_norm
   if (!history_.empty() && history_.back().first != iteration - 1) history_.clear();
   history_.emplace_back(iteration, chain_grad_norm);
   if (history_.size() > static_cast<size_t>(windows_.kept)) history_.pop_front();
-  const auto needed = static_cast<size_t>(windows_.window + windows_.horizon);
-  if (history_.size() < needed) return "";
-  const size_t first = history_.size() - needed;  // the reference: [first, split); recent: [split, end)
-  const size_t split = first + static_cast<size_t>(windows_.horizon);
-  if (history_[first].first <= windows_.warmup) return "";
-  const double reference = median_of(history_, first, split);
+  const auto window = static_cast<size_t>(windows_.window);
+  const auto horizon = static_cast<size_t>(windows_.horizon);
+  if (history_.size() < window + horizon) return "";
+  const size_t split = history_.size() - window;  // the recent window: [split, end)
   const double recent = median_of(history_, split, history_.size());
-  if (!(reference > 0) || recent < jump_ * reference) return "";
-  return fmt::format(
-      "the input gradient ||df/dx|| along the chains jumped {:.3g}-fold, from a median of {:.4g} over iterations "
-      "{}-{} to {:.4g} over iterations {}-{}, beyond train.divergence_grad_jump = {:g}: the energy has collapsed "
-      "(the sampler no longer follows it; the samples are lost even though the values stay bounded)",
-      recent / reference, reference, history_[first].first, history_[split - 1].first, recent,
-      history_[split].first, history_.back().first, jump_);
+  // The reference [first, first + horizon); "" when it is not armed or not exceeded.
+  const auto compare = [&](size_t lag, double ratio, const char* what) -> std::string {
+    if (history_.size() < window + horizon + lag) return "";
+    const size_t first = split - lag - horizon;
+    if (history_[first].first <= windows_.warmup) return "";
+    const double reference = median_of(history_, first, first + horizon);
+    if (!(reference > 0) || recent < ratio * reference) return "";
+    return fmt::format(
+        "the input gradient ||df/dx|| along the chains {} {:.3g}-fold, from a median of {:.4g} over iterations "
+        "{}-{} to {:.4g} over iterations {}-{}, beyond {}: the energy has collapsed (the sampler no longer follows "
+        "it; the samples are lost even though the values stay bounded)",
+        what, recent / reference, reference, history_[first].first, history_[first + horizon - 1].first, recent,
+        history_[split].first, history_.back().first,
+        lag == 0 ? fmt::format("train.divergence_grad_jump = {:g}", jump_)
+                 : fmt::format("train.divergence_grad_jump squared = {:g} over {} iterations", jump_ * jump_,
+                               windows_.long_lag));
+  };
+  std::string cause = compare(0, jump_, "jumped");
+  if (cause.empty()) cause = compare(static_cast<size_t>(windows_.long_lag), jump_ * jump_, "climbed");
+  return cause;
 }
 
 void GradientJumpCheck::forget_after(int64_t iteration) {

@@ -4,9 +4,12 @@
 // ||df/dx|| rises tenfold in about 75 iterations and the samples turn to stripes; the rings
 // default breaks the same way at 30,000 iterations. The check compares the median of the last
 // `window` iterations' ||df/dx|| with the median of the `horizon` iterations before them and fires
-// when the ratio reaches train.divergence_grad_jump. Healthy runs measured here stay below 2
-// (docs/stabilisers.md); the warm-up (the first `warmup` iterations are never a reference) skips
-// the fiftyfold rise of an untrained energy. After a resume the check re-arms once it has seen
+// when the ratio reaches train.divergence_grad_jump (J). A slower climb, the kind a run rewound
+// with a smaller learning rate makes (||df/dx|| 84 -> 2e5 over 10,000 iterations, no 200 of them
+// fourfold), is caught by a second comparison: with the `horizon` iterations that ended
+// `long_lag` iterations before the recent window, at J squared. Healthy runs measured here stay
+// below 2 and 7.3 on the two (docs/stabilisers.md); the warm-up (the first `warmup` iterations
+// are never a reference) skips the fiftyfold rise of an untrained energy. After a resume the check re-arms once it has seen
 // window + horizon iterations; a rewind forgets the iterations after the point it goes back to and
 // keeps judging against the ones before it.
 #pragma once
@@ -21,10 +24,11 @@ namespace srm {
 struct GradientJumpWindows {
   int64_t window = 20;    // the recent iterations whose median is compared
   int64_t horizon = 200;  // the iterations before them, whose median is the reference
+  int64_t long_lag = 2000;  // the slow comparison's reference ends this long before the window
   int64_t warmup = 100;   // iterations 1..warmup never serve as the reference
-  int64_t kept = 220;     // iterations remembered (>= window + horizon): a rewind that goes back
-                          // r iterations leaves kept - r of them, so the check stays armed when
-                          // kept >= window + horizon + r
+  int64_t kept = 2220;    // iterations remembered (>= window + horizon + long_lag): a rewind that
+                          // goes back r iterations leaves kept - r of them, so both comparisons
+                          // stay armed when kept >= window + horizon + long_lag + r
 };
 
 class GradientJumpCheck {

@@ -213,7 +213,8 @@ TrainingSummary Trainer::run() {
   const bool rewinding = train.on_divergence == "rewind";
   // The collapse check remembers enough iterations to stay armed across a rewind (gradient_jump.h).
   GradientJumpWindows jump_windows;
-  jump_windows.kept = jump_windows.window + jump_windows.horizon + std::min<int64_t>(out.checkpoint_every, 100000);
+  jump_windows.kept = jump_windows.window + jump_windows.horizon + jump_windows.long_lag +
+                     std::min<int64_t>(out.checkpoint_every, 100000);
   GradientJumpCheck gradient_jump(train.divergence_grad_jump, jump_windows);
   TrainingCheckpoint rewind_point;  // rewinding: this rank's state at the newest checkpoint
   if (rewinding)

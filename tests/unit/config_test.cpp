@@ -106,6 +106,9 @@ TEST(Config, OverridesUseTheSameValidation) {
             "--set: sampler.steps = \"-1\" is not allowed: expected an integer in [0, 100000]");
   EXPECT_NE(override_error("sampler.nope=1").find("--set: unknown key \"sampler.nope\""), std::string::npos);
   EXPECT_EQ(override_error("steps"), "--set \"steps\": expected section.key=value");
+  // An infinite p0 scale would reach LibTorch as an opaque error: refused here, naming the range.
+  EXPECT_NE(override_error("sampler.init_scale=inf").find("sampler.init_scale = \"inf\" is not allowed"),
+            std::string::npos) << override_error("sampler.init_scale=inf");
 }
 
 TEST(Config, YamlRoundTripIsExact) {

@@ -1,5 +1,6 @@
 // The collapse check on ||df/dx|| (trainer/gradient_jump.h): a steady run and an untrained
-// energy's warm-up rise never fire, a tenfold jump fires within the window, a rewind keeps the
+// energy's warm-up rise never fire, a tenfold jump fires within the window, a slow climb fires on
+// the long comparison, a rewind keeps the
 // pre-collapse reference, a resumed run re-arms after window + horizon iterations, and the
 // ratio is validated where the config is.
 #include <gtest/gtest.h>
@@ -31,14 +32,16 @@ int64_t first_firing(GradientJumpCheck& check, int64_t from, int64_t to, Value v
 
 TEST(GradientJump, SteadyRunsAndTheWarmUpRiseNeverFire) {
   // Iterations 1-200: the fiftyfold rise of an untrained energy (0.014 -> 0.7; Fashion-MNIST
-  // rises so in 40 iterations, the rings in a few hundred), then a slow doubling over 3,000
-  // iterations with the wobble.
+  // rises so in 40 iterations, the rings in a few hundred), then a sevenfold rise to iteration
+  // 2,300 as the energy sharpens (the rings default: 8 at iteration 50, 44 at 2,000, 60 at 4,000)
+  // and a plateau to 5,000, with the wobble.
   const auto value = [](int64_t i) {
     if (i <= 200) return 0.014 * std::pow(50.0, static_cast<double>(i) / 200.0);
-    return (0.7 + 0.7 * static_cast<double>(i) / 3000.0) * steady(i);
+    const double sharpening = 0.7 + 4.2 * static_cast<double>(std::min<int64_t>(i, 2300) - 200) / 2100.0;
+    return sharpening * steady(i);
   };
   GradientJumpCheck check(4);
-  EXPECT_EQ(first_firing(check, 1, 3000, value), 0);
+  EXPECT_EQ(first_firing(check, 1, 5000, value), 0);
   // Without the warm-up the rise itself would count as a jump.
   GradientJumpWindows no_warmup;
   no_warmup.warmup = 0;
@@ -65,6 +68,23 @@ TEST(GradientJump, ATenfoldJumpFiresWithinTheWindowAndSaysSo) {
   EXPECT_NE(cause.find("beyond train.divergence_grad_jump = 4"), std::string::npos) << cause;
 }
 
+TEST(GradientJump, ASlowClimbFiresOnTheLongComparison) {
+  GradientJumpCheck check(4);
+  // Steady to iteration 3,000, then tenfold every 1,000 iterations: under 1.6-fold between
+  // neighbouring windows, never fourfold, but 16-fold over 2,000 iterations once the recent
+  // window's median (10 iterations back) passes 10^1.204: iteration ~4,214.
+  const auto value = [](int64_t i) {
+    return (i <= 3000 ? 1.0 : std::pow(10.0, static_cast<double>(i - 3000) / 1000.0)) * steady(i);
+  };
+  std::string cause;
+  const int64_t fired = first_firing(check, 1, 6000, value, &cause);
+  EXPECT_GE(fired, 4150);
+  EXPECT_LE(fired, 4300);
+  EXPECT_NE(cause.find("climbed"), std::string::npos) << cause;
+  EXPECT_NE(cause.find("beyond train.divergence_grad_jump squared = 16 over 2000 iterations"), std::string::npos)
+      << cause;
+}
+
 TEST(GradientJump, OffNeverFiresAndARatioOfAtMostOneIsRefused) {
   GradientJumpCheck off(0);
   EXPECT_EQ(first_firing(off, 1, 1000, [](int64_t i) { return i < 500 ? 1.0 : 1000.0; }), 0);
@@ -84,7 +104,7 @@ TEST(GradientJump, OffNeverFiresAndARatioOfAtMostOneIsRefused) {
 
 TEST(GradientJump, ARewindKeepsThePreCollapseReference) {
   GradientJumpWindows windows;
-  windows.kept = windows.window + windows.horizon + 100;  // rewinds of up to 100 iterations
+  windows.kept = windows.window + windows.horizon + windows.long_lag + 100;  // rewinds of up to 100 iterations
   GradientJumpCheck check(4, windows);
   const auto jumped = [](int64_t i) { return i <= 1600 ? steady(i) : 10.0; };
   const int64_t fired = first_firing(check, 1, 2000, jumped);
