@@ -43,6 +43,7 @@ std::string GradientJumpCheck::observe(int64_t iteration, double chain_grad_norm
   const auto horizon = static_cast<size_t>(windows_.horizon);
   if (history_.size() < window + horizon) return "";
   const size_t split = history_.size() - window;  // the recent window: [split, end)
+  if (history_[split].first < fresh_from_) return "";
   const double recent = median_of(history_, split, history_.size());
   // The reference [first, first + horizon); "" when it is not armed or not exceeded.
   const auto compare = [&](size_t lag, double ratio, const char* what) -> std::string {
@@ -68,6 +69,7 @@ std::string GradientJumpCheck::observe(int64_t iteration, double chain_grad_norm
 
 void GradientJumpCheck::forget_after(int64_t iteration) {
   while (!history_.empty() && history_.back().first > iteration) history_.pop_back();
+  fresh_from_ = iteration + 1;
 }
 
 }  // namespace srm

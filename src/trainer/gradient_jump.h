@@ -9,9 +9,11 @@
 // fourfold), is caught by a second comparison: with the `horizon` iterations that ended
 // `long_lag` iterations before the recent window, at J squared. Healthy runs measured here stay
 // below 2 and 7.3 on the two (docs/stabilisers.md); the warm-up (the first `warmup` iterations
-// are never a reference) skips the fiftyfold rise of an untrained energy. After a resume the check re-arms once it has seen
-// window + horizon iterations; a rewind forgets the iterations after the point it goes back to and
-// keeps judging against the ones before it.
+// are never a reference) skips the fiftyfold rise of an untrained energy. After a resume the
+// check re-arms once it has seen window + horizon iterations. A rewind forgets the iterations
+// after the point it goes back to, keeps judging against the ones before it, and waits for a
+// recent window of fresh iterations (a checkpoint written as a collapse began leaves raised
+// values just before it, and they alone must not fire again).
 #pragma once
 
 #include <cstdint>
@@ -40,13 +42,15 @@ class GradientJumpCheck {
   // history afresh) and returns what collapsed ("" when nothing did).
   std::string observe(int64_t iteration, double chain_grad_norm);
 
-  // Forgets the iterations after `iteration` (a rewind goes back to it).
+  // Forgets the iterations after `iteration` (a rewind goes back to it); the recent window is
+  // then taken from the iterations after it only.
   void forget_after(int64_t iteration);
 
  private:
   double jump_;
   GradientJumpWindows windows_;
   std::deque<std::pair<int64_t, double>> history_;  // (iteration, ||df/dx||), the newest last
+  int64_t fresh_from_ = 0;  // the recent window starts at this iteration or later (rewinds)
 };
 
 }  // namespace srm

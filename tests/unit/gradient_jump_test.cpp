@@ -102,20 +102,19 @@ TEST(GradientJump, OffNeverFiresAndARatioOfAtMostOneIsRefused) {
   EXPECT_NO_THROW(validate(c));
 }
 
-TEST(GradientJump, ARewindKeepsThePreCollapseReference) {
+TEST(GradientJump, ARewindKeepsThePreCollapseReferenceAndWaitsForFreshIterations) {
   GradientJumpWindows windows;
   windows.kept = windows.window + windows.horizon + windows.long_lag + 100;  // rewinds of up to 100 iterations
   GradientJumpCheck check(4, windows);
-  const auto jumped = [](int64_t i) { return i <= 1600 ? steady(i) : 10.0; };
-  const int64_t fired = first_firing(check, 1, 2000, jumped);
-  ASSERT_GT(fired, 1600);
+  // The collapse begins at iteration 1,591, so the checkpoint of 1,600 holds ten raised values.
+  const auto jumped = [](int64_t i) { return i <= 1590 ? steady(i) : 10.0; };
+  EXPECT_EQ(first_firing(check, 1, 2000, jumped), 1600);  // half the window high: (~1 + 10) / 2 > 4
   check.forget_after(1600);  // back to the checkpoint of iteration 1,600
-  // Still collapsed after the rewind: the check fires again once half the window is high (the
-  // median of 20 averages the middle two: (~1 + 10) / 2 > 4), judged against the healthy
-  // iterations before 1,600.
-  EXPECT_EQ(first_firing(check, 1601, 1700, jumped), 1610);
+  // Still collapsed after the rewind: it fires again once the window holds only fresh iterations,
+  // judged against the healthy ones before the collapse.
+  EXPECT_EQ(first_firing(check, 1601, 1700, jumped), 1620);
   check.forget_after(1600);
-  // Recovered after the rewind: no firing.
+  // Recovered after the rewind: the raised values of 1,591-1,600 alone do not fire.
   EXPECT_EQ(first_firing(check, 1601, 2500, steady), 0);
 }
 
