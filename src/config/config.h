@@ -83,7 +83,7 @@ struct TrainConfig {
   double weight_decay = 0;    // Adam's L2 penalty (coupled: added to the gradient, torch's Adam)
   // Divergence (trainer/divergence.h): non-finite statistics always; |mean f| above
   // divergence_energy; max |x-| above divergence_samples times the observed batch's max |x|;
-  // the median ||df/dx|| of the last 20 iterations above divergence_grad_jump times that of the
+  // the median ||df/dx|| of the last 20 iterations reaching divergence_grad_jump times that of the
   // 200 before, or its square times that of the 200 ending 2,000 earlier (a collapse at bounded
   // values, trainer/gradient_jump.h).
   double divergence_energy = 1e8;

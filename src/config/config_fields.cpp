@@ -194,7 +194,7 @@ std::vector<ConfigField> config_fields(Config& c) {
               "divergence when max |x-| exceeds this many times max(1, max |x| of the observed batch) (0 = off)"),
       numeric("train.divergence_grad_jump", &c.train.divergence_grad_jump, 0, 1e6,
               "divergence (a collapse) when the median ||df/dx|| along the chains over the last 20 iterations "
-              "exceeds this many times its median over the 200 before them, or its square times the median over "
+              "reaches this many times its median over the 200 before them, or its square times the median over "
               "the 200 that ended 2000 iterations earlier (0 = off; otherwise above 1)"),
       text("train.on_divergence", &c.train.on_divergence, {"stop", "rewind"},
            "on divergence: stop with an error, or rewind to the newest checkpoint with the learning rate "

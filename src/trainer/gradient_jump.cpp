@@ -52,15 +52,13 @@ std::string GradientJumpCheck::observe(int64_t iteration, double chain_grad_norm
     if (history_[first].first <= windows_.warmup) return "";
     const double reference = median_of(history_, first, first + horizon);
     if (!(reference > 0) || recent < ratio * reference) return "";
+    // Short enough for the archive's /rewinds cause (255 bytes); trainer/divergence.h adds the advice.
     return fmt::format(
-        "the input gradient ||df/dx|| along the chains {} {:.3g}-fold, from a median of {:.4g} over iterations "
-        "{}-{} to {:.4g} over iterations {}-{}, beyond {}: the energy has collapsed (the sampler no longer follows "
-        "it; the samples are lost even though the values stay bounded)",
+        "||df/dx|| along the chains {} {:.3g}-fold (median {:.4g} over iterations {}-{}, {:.4g} over {}-{}), beyond "
+        "train.divergence_grad_jump{} = {:g}{}: a collapse at bounded values",
         what, recent / reference, reference, history_[first].first, history_[first + horizon - 1].first, recent,
-        history_[split].first, history_.back().first,
-        lag == 0 ? fmt::format("train.divergence_grad_jump = {:g}", jump_)
-                 : fmt::format("train.divergence_grad_jump squared = {:g} over {} iterations", jump_ * jump_,
-                               windows_.long_lag));
+        history_[split].first, history_.back().first, lag == 0 ? "" : " squared", ratio,
+        lag == 0 ? "" : fmt::format(" over {} iterations", windows_.long_lag));
   };
   std::string cause = compare(0, jump_, "jumped");
   if (cause.empty()) cause = compare(static_cast<size_t>(windows_.long_lag), jump_ * jump_, "climbed");

@@ -5,8 +5,8 @@
 // default breaks the same way at 30,000 iterations. The check compares the median of the last
 // `window` iterations' ||df/dx|| with the median of the `horizon` iterations before them and fires
 // when the ratio reaches train.divergence_grad_jump (J). A slower climb, the kind a run rewound
-// with a smaller learning rate makes (||df/dx|| 84 -> 2e5 over 10,000 iterations, no 200 of them
-// fourfold), is caught by a second comparison: with the `horizon` iterations that ended
+// with a smaller learning rate makes (||df/dx|| about 1,000 -> 2e5 over 8,000 iterations, no 200
+// of them fourfold), is caught by a second comparison: with the `horizon` iterations that ended
 // `long_lag` iterations before the recent window, at J squared. Healthy runs measured here stay
 // below 2 and 7.3 on the two (docs/stabilisers.md); the warm-up (the first `warmup` iterations
 // are never a reference) skips the fiftyfold rise of an untrained energy. After a resume the

@@ -213,6 +213,7 @@ TrainingSummary Trainer::run() {
   const bool rewinding = train.on_divergence == "rewind";
   // The collapse check remembers enough iterations to stay armed across a rewind (gradient_jump.h).
   GradientJumpWindows jump_windows;
+  jump_windows.warmup += train.warmup;  // an lr warm-up delays the untrained energy's rise
   jump_windows.kept = jump_windows.window + jump_windows.horizon + jump_windows.long_lag +
                      std::min<int64_t>(out.checkpoint_every, 100000);
   GradientJumpCheck gradient_jump(train.divergence_grad_jump, jump_windows);
