@@ -32,7 +32,8 @@ def main():
     p.add_argument("--config", default="configs/rings.yaml")
     p.add_argument("--out", default="/tmp/rings_seeds")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
-    p.add_argument("--set", dest="sets", nargs="*", default=[], help="extra --set overrides")
+    p.add_argument("--set", dest="sets", nargs="*", action="extend", default=[],
+                   help="extra --set overrides (repeatable; every list is kept)")
     a = p.parse_args()
     binary = os.path.abspath(a.srm_dist)
     rows = []
