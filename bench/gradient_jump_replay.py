@@ -7,8 +7,9 @@ reference iterations after WARMUP only. For each run: each comparison's largest 
 iteration at which the check would have fired. This is how the default was chosen
 (docs/stabilisers.md): healthy runs' peak ratios against collapsed runs'. Runs shorter than
 WARMUP + WINDOW + HORIZON are listed as not armed. metrics.csv is replayed as one uninterrupted
-run; the check itself starts afresh after a resume and, after a rewind, waits for 20 fresh
-iterations, so on a resumed or rewound run it fires no earlier than the replay says.
+run with no lr warm-up (the check adds train.warmup to WARMUP). The check itself starts afresh
+after a resume, with its reference taken after it, and after a rewind waits for 20 fresh
+iterations, so on a resumed or rewound run it can fire later than the replay says, or not at all.
 
     python3 bench/gradient_jump_replay.py [--threshold 4] RUN_OR_METRICS_CSV ...
 """

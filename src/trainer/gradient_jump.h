@@ -10,7 +10,8 @@
 // ended `long_lag` iterations before the recent window, at J squared. Healthy runs measured here
 // stay below 2 and 7.3 on the two (docs/stabilisers.md); the warm-up (the first `warmup` iterations
 // are never a reference) skips the fiftyfold rise of an untrained energy. After a resume the check
-// re-arms once it has seen window + horizon iterations. A rewind forgets the iterations after the
+// starts afresh: the short comparison re-arms after window + horizon iterations, the long one
+// after window + horizon + long_lag, and the reference is taken after the resume. A rewind forgets the iterations after the
 // point it goes back to, keeps judging against the ones before it, and waits for a recent window of
 // fresh iterations (a checkpoint written as a collapse began leaves raised values just before it,
 // and they alone must not fire again).
