@@ -50,6 +50,9 @@ struct SamplerConfig {
   double reinit_prob = 0.05;    // persistent: chance that a chain restarts from uniform p0
   int64_t hmc_leapfrog = 10;  // HMC: leapfrog steps of size step_size per transition
   double grad_clip = 0;       // Langevin / AniLA: clip each chain's df/dx to this L2 norm (0 = off)
+  // Langevin / AniLA: after every step, clamp each coordinate to [-clamp, clamp] (0 = off; the
+  // image data lie in [-1, 1], so 1 keeps the chains in the data range, as Du & Mordatch 2019 do)
+  double clamp = 0;
   // AniLA: gamma = anila_b / max(anila_b, |df/dx|) per coordinate | pixel | sample, scaling
   // drift and noise (gamma, sqrt(gamma): the draft's eq. 6) or the noise only (gamma).
   double anila_b = 1.0;

@@ -143,6 +143,9 @@ std::vector<ConfigField> config_fields(Config& c) {
               "HMC: leapfrog steps per transition (unit mass, momentum refreshed every transition)"),
       numeric("sampler.grad_clip", &c.sampler.grad_clip, 0, kInf,
               "Langevin / AniLA: clip each chain's df/dx to this L2 norm before the step (0 = off)"),
+      numeric("sampler.clamp", &c.sampler.clamp, 0, kInf,
+              "Langevin / AniLA: clamp every coordinate of the chains to [-clamp, clamp] after each step "
+              "(0 = off; 1 = the image data's range)"),
       numeric("sampler.anila_b", &c.sampler.anila_b, 1e-12, kInf,
               "AniLA threshold b: gamma = b / max(b, |df/dx|)"),
       text("sampler.anila_granularity", &c.sampler.anila_granularity, {"coordinate", "pixel", "sample"},

@@ -222,6 +222,11 @@ void validate(Config& config) {
         "config: sampler.grad_clip = {} is not allowed with sampler.method = \"{}\": the Metropolis correction needs "
         "the true gradient; expected 0 (or sampler.method langevin or anila)", config.sampler.grad_clip,
         config.sampler.method));
+  if (metropolis && config.sampler.clamp > 0)
+    throw ConfigError(fmt::format(
+        "config: sampler.clamp = {} is not allowed with sampler.method = \"{}\": clamped proposals break the "
+        "Metropolis correction; expected 0 (or sampler.method langevin or anila)", config.sampler.clamp,
+        config.sampler.method));
   if (config.sampler.method == "mala" && config.sampler.noise <= 0)
     throw ConfigError("config: sampler.noise = 0 is not allowed with sampler.method = \"mala\": the proposal needs "
                       "noise; expected a number > 0 (the exact Langevin pairing is noise = sqrt(2 * step_size))");

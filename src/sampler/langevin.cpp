@@ -25,7 +25,11 @@ at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, con
   const at::Tensor f = energy.forward(x).sum();
   at::Tensor grad = torch::autograd::grad({f}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
   if (settings.grad_clip > 0) grad = clip_per_example(grad, settings.grad_clip);  // differentiable
-  return x + langevin_drift(grad, settings);
+  return clamp_to_range(x + langevin_drift(grad, settings), settings);
+}
+
+at::Tensor clamp_to_range(const at::Tensor& x, const LangevinSettings& settings) {
+  return settings.clamp > 0 ? at::clamp(x, -settings.clamp, settings.clamp) : x;
 }
 
 at::Tensor clip_per_example(const at::Tensor& grad, double max_norm) {
@@ -51,11 +55,13 @@ ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseS
     if (!settings_.anila) {  // plain Langevin: scalar coefficients, in place
       x.add_(grad, settings_.step_size);
       if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
+      if (settings_.clamp > 0) x.clamp_(-settings_.clamp, settings_.clamp);
       continue;
     }
     x.add_(langevin_drift(grad, settings_));
     if (settings_.noise > 0)
       x.add_(noise.normal(x.size(0), example_shape, x.options()) * langevin_noise_scale(grad, settings_));
+    if (settings_.clamp > 0) x.clamp_(-settings_.clamp, settings_.clamp);
   }
   const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
   return {x, grad_norm_sum.mean() / steps, at::ones({}, x.options())};

@@ -29,6 +29,7 @@ struct LangevinSettings {
   Correction correction = Correction::None;
   int64_t leapfrog = 10;   // HMC: leapfrog steps per transition
   double grad_clip = 0;    // unadjusted steps: each chain's df/dx clipped to this L2 norm (0 = off)
+  double clamp = 0;        // unadjusted steps: x clamped to [-clamp, clamp] after each step (0 = off)
 };
 
 struct ChainResult {
@@ -60,7 +61,12 @@ at::Tensor langevin_drift(const at::Tensor& grad, const LangevinSettings& settin
 // The factor on a step's N(0, I) draw: noise, with AniLA noise * sqrt(gamma) or noise * gamma.
 at::Tensor langevin_noise_scale(const at::Tensor& grad, const LangevinSettings& settings);
 
-// One noise-free step x + drift(df/dx(x)) (df/dx clipped per chain with settings.grad_clip) that
+// x clamped to [-settings.clamp, settings.clamp] (x itself when clamp is 0). Differentiable
+// (zero gradient where a coordinate is clamped).
+at::Tensor clamp_to_range(const at::Tensor& x, const LangevinSettings& settings);
+
+// One noise-free step x + drift(df/dx(x)) (df/dx clipped per chain with settings.grad_clip, the
+// result clamped with settings.clamp) that
 // keeps the autograd graph back to `x` (second order through df/dx), for backpropagation
 // through the sampler.
 at::Tensor differentiable_drift_step(EnergyNet& energy, const at::Tensor& x, const LangevinSettings& settings);

@@ -16,7 +16,7 @@ SamplerGradient sampler_input_gradient(EnergyNet& energy, const LangevinSettings
     const at::Tensor& x = states.back();
     at::Tensor grad = energy.input_gradient(x);
     if (settings.grad_clip > 0) grad = clip_per_example(grad, settings.grad_clip);  // as the sampler's steps
-    states.push_back(x + langevin_drift(grad, settings));
+    states.push_back(clamp_to_range(x + langevin_drift(grad, settings), settings));
   }
   at::Tensor v = loss_grad(states.back());
   for (int64_t k = settings.steps - 1; k >= 0; --k) {

@@ -13,6 +13,7 @@ LangevinSettings sampler_settings(const SamplerConfig& config) {
   if (config.method == "hmc") settings.correction = Correction::Hmc;
   settings.leapfrog = config.hmc_leapfrog;
   settings.grad_clip = config.grad_clip;
+  settings.clamp = config.clamp;
   return settings;
 }
 

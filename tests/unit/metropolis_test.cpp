@@ -222,6 +222,31 @@ TEST(ChainGradClip, ClipsEachChainsGradientToTheBound) {
   EXPECT_NEAR(r.mean_grad_norm.item<double>(), 5.0, 1e-6);  // measured before clipping
 }
 
+TEST(ChainClamp, KeepsEveryCoordinateInTheRangeAfterEachStep) {
+  // Linear energy, df/dx = (3, -4): unclamped, 4 steps of 0.5 move x0 = (0.5, 0) to (6.5, -8).
+  // Clamped to [-1, 1] after every step the chain sits on the corner (1, -1) from the first step
+  // on, and AniLA's steps are clamped the same way.
+  test::LinearEnergy f(torch::tensor({3.0f, -4.0f}));
+  LangevinSettings settings{4, 0.5, 0.0, std::nullopt};
+  const auto x0 = torch::tensor({{0.5f, 0.0f}, {-0.2f, 0.3f}});
+  EXPECT_TRUE(torch::allclose(run(f, settings, x0, 1).samples, torch::tensor({6.5f, -8.0f}).expand({2, 2}) +
+                                                                   torch::tensor({{0.0f, 0.0f}, {-0.7f, 0.3f}})));
+  settings.clamp = 1.0;
+  EXPECT_TRUE(torch::equal(run(f, settings, x0, 1).samples, torch::tensor({1.0f, -1.0f}).expand({2, 2})));
+  settings.steps = 1;
+  settings.step_size = 0.1;  // one step: (0.5, 0) -> (0.8, -0.4) inside, (-0.2, 0.3) -> (0.1, -0.1)
+  EXPECT_TRUE(torch::allclose(run(f, settings, x0, 1).samples, torch::tensor({{0.8f, -0.4f}, {0.1f, -0.1f}}), 0,
+                              1e-6));
+  settings.steps = 4;
+  settings.step_size = 0.5;
+  settings.anila = AnilaSettings{1e6, AnilaGranularity::Coordinate, AnilaScaling::DriftAndNoise};  // gamma = 1
+  EXPECT_TRUE(torch::equal(run(f, settings, x0, 1).samples, torch::tensor({1.0f, -1.0f}).expand({2, 2})));
+  // The noise-free differentiable step (reconstruction's backpropagation) clamps as well.
+  settings.anila.reset();
+  const auto step = differentiable_drift_step(f, x0.clone().requires_grad_(true), settings);  // one step of 0.5
+  EXPECT_TRUE(torch::equal(step.detach(), torch::tensor({1.0f, -1.0f}).expand({2, 2})));
+}
+
 TEST(SamplerConfig, RefusesCombinationsWithoutAMeaning) {
   const auto refused = [](const std::vector<std::string>& sets, const std::string& expected) {
     try {
@@ -233,6 +258,8 @@ TEST(SamplerConfig, RefusesCombinationsWithoutAMeaning) {
   };
   refused({"sampler.method=mala", "sampler.noise=0"}, "sampler.noise = 0 is not allowed with sampler.method = \"mala\"");
   refused({"sampler.method=hmc", "sampler.grad_clip=1"}, "the Metropolis correction needs the true gradient");
+  refused({"sampler.method=mala", "sampler.clamp=1"}, "sampler.clamp = 1 is not allowed with sampler.method = \"mala\"");
+  refused({"sampler.clamp=-1"}, "sampler.clamp");
   refused({"sampler.init=data", "eval.every=10", "data.dataset=fashion_mnist"}, "eval.every > 0 is not allowed");
   EXPECT_NO_THROW(load_config("", {"sampler.method=hmc", "sampler.hmc_leapfrog=3", "sampler.noise=0"}));
 }
