@@ -22,18 +22,18 @@ WORKLOADS = {
         ["--kind", "mlp", "--steps", "40", "--batch", "256", "--iterations", "101", "--hidden", "128", "--layers", "3"],
         ("mlp", dict(hidden=128, layers=3), 40, 256)),
     "convnet-32 (Fashion-MNIST: n_f 16, K=40, batch 32)": (
-        ["--config", "configs/fashion_mnist.yaml", "--set", "train.iterations=11", "--set", "data.max_examples=512"],
+        ["--config", "configs/fashion_mnist_quick.yaml", "--set", "train.iterations=11", "--set", "data.max_examples=512"],
         ["--kind", "convnet", "--size", "32", "--channels", "1", "--nf", "16", "--steps", "40", "--batch", "32",
          "--iterations", "11"],
         ("convnet", dict(size=32, channels=1, nf=16), 40, 32)),
     "convnet-32 paper width (n_f 64, K=10, batch 32)": (
-        ["--config", "configs/fashion_mnist.yaml", "--set", "train.iterations=4", "--set", "data.max_examples=256",
+        ["--config", "configs/fashion_mnist_quick.yaml", "--set", "train.iterations=4", "--set", "data.max_examples=256",
          "--set", "model.n_f=64", "--set", "sampler.steps=10"],
         ["--kind", "convnet", "--size", "32", "--channels", "1", "--nf", "64", "--steps", "10", "--batch", "32",
          "--iterations", "4"],
         ("convnet", dict(size=32, channels=1, nf=64), 10, 32)),
     "convnet-64 (n_f 32, K=10, batch 16)": (
-        ["--config", "configs/fashion_mnist.yaml", "--set", "train.iterations=4", "--set", "data.max_examples=256",
+        ["--config", "configs/fashion_mnist_quick.yaml", "--set", "train.iterations=4", "--set", "data.max_examples=256",
          "--set", "data.image_size=64", "--set", "model.n_f=32", "--set", "sampler.steps=10",
          "--set", "train.batch_size=16"],
         ["--kind", "convnet", "--size", "64", "--channels", "1", "--nf", "32", "--steps", "10", "--batch", "16",

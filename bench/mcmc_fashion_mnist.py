@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The methods comparison of docs/generator.md on Fashion-MNIST: configs/fashion_mnist.yaml (or
+"""The methods comparison of docs/generator.md on Fashion-MNIST: configs/fashion_mnist_quick.yaml (or
 --config) trained with each MCMC option of srm-dist, the same seeds, K scaled so that every
 method's iteration costs about the network passes of the config's K = 40 Langevin steps; then
 `srm-dist eval` of N samples (default 500) against a reference with features (a run's
@@ -33,7 +33,7 @@ METHODS = {  # name: --set overrides on the config (K = 40 Langevin steps of ste
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--srm-dist", default="build/src/srm-dist")
-    p.add_argument("--config", default="configs/fashion_mnist.yaml")
+    p.add_argument("--config", default="configs/fashion_mnist_quick.yaml")
     p.add_argument("--reference", required=True, help=".npz with features (a run's eval_cache file)")
     p.add_argument("--out", default="/tmp/mcmc_fm")
     p.add_argument("--seeds", type=int, nargs="+", default=[1])

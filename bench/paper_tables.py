@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The short-run paper's Table 2 and Table 3(a) at CPU scale on Fashion-MNIST (docs/results.md):
-configs/fashion_mnist.yaml trained over a grid, every cell on each seed, scored by
+configs/fashion_mnist_quick.yaml trained over a grid, every cell on each seed, scored by
 `srm-dist eval` (N samples against a reference .npz with features) and by the mean
 ||df/dx|| over the chain in the last sixth of training (metrics.csv's chain_grad_norm).
 
@@ -89,7 +89,7 @@ def plot(a, label, rows):
         ax.set_title(title)
         ax.grid(alpha=0.3)
     axes[0].legend()
-    fig.suptitle(f"Fashion-MNIST, configs/fashion_mnist.yaml, Table {a.table} grid")
+    fig.suptitle(f"Fashion-MNIST, configs/fashion_mnist_quick.yaml, Table {a.table} grid")
     fig.tight_layout()
     fig.savefig(a.plot, dpi=100)
     print(f"wrote {a.plot}")
@@ -99,7 +99,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--table", choices=sorted(TABLES), required=True)
     p.add_argument("--srm-dist", default="build/src/srm-dist")
-    p.add_argument("--config", default="configs/fashion_mnist.yaml")
+    p.add_argument("--config", default="configs/fashion_mnist_quick.yaml")
     p.add_argument("--reference", required=True, help=".npz with features (a run's eval_cache file)")
     p.add_argument("--out", default="/tmp/paper_tables")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2])

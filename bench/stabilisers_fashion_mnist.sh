@@ -1,5 +1,5 @@
 #!/bin/bash
-# The measurement of docs/stabilisers.md: fashion_mnist.yaml (300 iterations) with and without
+# The measurement of docs/stabilisers.md: fashion_mnist_quick.yaml (300 iterations) with and without
 # the EMA weights and spectral normalisation, two seeds each, FID of 500 samples against the
 # statistics of 1,000 Fashion-MNIST test images in the standard Inception's features (a .npz
 # reference has no features, so no KID); then the 1,450-iteration run of issue 18 with today's
@@ -9,7 +9,7 @@
 # (default /tmp/stab): <name>.yaml (eval's report), <name>.log (training log), summary.txt.
 set -euo pipefail
 S=$(realpath "${SRM_DIST:-build/src/srm-dist}")
-CONFIG=$(realpath configs/fashion_mnist.yaml)
+CONFIG=$(realpath configs/fashion_mnist_quick.yaml)
 OUT=${1:-/tmp/stab}
 T10K=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 mkdir -p "$OUT" && cd "$OUT"

@@ -422,7 +422,7 @@ check_compare() {
   cat >"$wrapper" <<EOF
 #!/bin/sh
 case " \$* " in
-  *fashion_mnist.yaml*) exec "$build_dir/src/srm-dist" "\$@" --set data.path="$work/data/fashion-synthetic-idx3-ubyte.gz" ;;
+  *fashion_mnist*.yaml*) exec "$build_dir/src/srm-dist" "\$@" --set data.path="$work/data/fashion-synthetic-idx3-ubyte.gz" ;;
 esac
 exec "$build_dir/src/srm-dist" "\$@"
 EOF

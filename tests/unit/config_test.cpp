@@ -134,7 +134,7 @@ TEST(Config, LoadConfigFromFileThenOverrides) {
 }
 
 TEST(Config, ShippedConfigsAreValid) {
-  for (const char* name : {"rings", "fashion_mnist", "cifar10", "celeba64", "celeba128"}) {
+  for (const char* name : {"rings", "fashion_mnist", "fashion_mnist_quick", "cifar10", "celeba64", "celeba128"}) {
     const std::string path = std::string(SRM_TEST_SOURCE_DIR) + "/configs/" + name + ".yaml";
     EXPECT_NO_THROW(load_config(path, {})) << path;
   }

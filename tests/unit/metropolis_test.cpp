@@ -233,6 +233,11 @@ TEST(ChainClamp, KeepsEveryCoordinateInTheRangeAfterEachStep) {
                                                                    torch::tensor({{0.0f, 0.0f}, {-0.7f, 0.3f}})));
   settings.clamp = 1.0;
   EXPECT_TRUE(torch::equal(run(f, settings, x0, 1).samples, torch::tensor({1.0f, -1.0f}).expand({2, 2})));
+  settings.noise = 2.0;  // the clamp comes after the noise: steps of (1.5, -2) + N(0, 4 I) stay inside
+  const auto noisy = run(f, settings, x0.repeat({32, 1}), 2).samples;
+  EXPECT_LE(noisy.abs().max().item<float>(), 1.0f);
+  EXPECT_GT((noisy.abs() < 1.0f).sum().item<int64_t>(), 0);  // the noise moved some off the corner (P ~ 0.2)
+  settings.noise = 0;
   settings.steps = 1;
   settings.step_size = 0.1;  // one step: (0.5, 0) -> (0.8, -0.4) inside, (-0.2, 0.3) -> (0.1, -0.1)
   EXPECT_TRUE(torch::allclose(run(f, settings, x0, 1).samples, torch::tensor({{0.8f, -0.4f}, {0.1f, -0.1f}}), 0,
