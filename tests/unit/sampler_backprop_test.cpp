@@ -1,5 +1,6 @@
 // Backpropagation through the sampler by recomputation equals plain autograd through the
-// unrolled K steps (create_graph at every step), for Langevin and for AniLA's drift, to 1e-5.
+// unrolled K steps (create_graph at every step), for Langevin (also with sampler.clamp) and for
+// AniLA's drift, to 1e-5.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -33,6 +34,25 @@ void expect_matches_unrolled(const LangevinSettings& settings) {
 }
 
 TEST(SamplerBackprop, LangevinMatchesUnrolledAutograd) { expect_matches_unrolled({12, 0.3, 0.0, std::nullopt}); }
+
+TEST(SamplerBackprop, ClampedLangevinMatchesUnrolledAutogradAndStaysInRange) {
+  // sampler.clamp: the recomputed forward states are clamped as the unrolled steps are (x_final
+  // equal), and held coordinates pass no gradient back (the gradients equal).
+  LangevinSettings settings{12, 0.3, 0.0, std::nullopt};
+  settings.clamp = 0.6;
+  expect_matches_unrolled(settings);
+  torch::manual_seed(4);
+  MlpEnergyOptions options;
+  options.input_dim = 2;
+  options.hidden = 16;
+  options.layers = 2;
+  options.silu = true;
+  MlpEnergy energy(options);
+  const auto z = torch::rand({5, 2}) * 2 - 1;
+  const auto x = sampler_input_gradient(energy, settings, z, [](const torch::Tensor& v) { return v; }).x_final;
+  EXPECT_LE(x.abs().max().item<float>(), 0.6f);
+  EXPECT_GT((x.abs() == 0.6f).sum().item<int64_t>(), 0);  // the clamp held some coordinates
+}
 
 TEST(SamplerBackprop, AnilaMatchesUnrolledAutograd) {
   expect_matches_unrolled({12, 0.3, 0.0, AnilaSettings{0.05, AnilaGranularity::Sample, AnilaScaling::DriftAndNoise}});
