@@ -55,13 +55,12 @@ ChainResult LangevinSampler::run(EnergyNet& energy, const at::Tensor& x0, NoiseS
     if (!settings_.anila) {  // plain Langevin: scalar coefficients, in place
       x.add_(grad, settings_.step_size);
       if (settings_.noise > 0) x.add_(noise.normal(x.size(0), example_shape, x.options()), settings_.noise);
-      if (settings_.clamp > 0) x.clamp_(-settings_.clamp, settings_.clamp);
-      continue;
+    } else {
+      x.add_(langevin_drift(grad, settings_));
+      if (settings_.noise > 0)
+        x.add_(noise.normal(x.size(0), example_shape, x.options()) * langevin_noise_scale(grad, settings_));
     }
-    x.add_(langevin_drift(grad, settings_));
-    if (settings_.noise > 0)
-      x.add_(noise.normal(x.size(0), example_shape, x.options()) * langevin_noise_scale(grad, settings_));
-    if (settings_.clamp > 0) x.clamp_(-settings_.clamp, settings_.clamp);
+    if (settings_.clamp > 0) x.clamp_(-settings_.clamp, settings_.clamp);  // in place, as clamp_to_range
   }
   const double steps = static_cast<double>(std::max<int64_t>(settings_.steps, 1));
   return {x, grad_norm_sum.mean() / steps, at::ones({}, x.options())};
